@@ -1,0 +1,196 @@
+"""The Quart application factory."""
+
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from quart import Quart, Response, g, jsonify, render_template, request, send_from_directory
+from werkzeug.exceptions import HTTPException
+
+from forum.assets import load_manifest
+from forum.auth import csrf
+from forum.auth.policy import can
+from forum.auth.sessions import SESSION_COOKIE, get_session_member
+from forum.config import PROJECT_ROOT, ConfigError, Settings, check_production
+from forum.db import close_database, init_database
+from forum.errors import CsrfFailed, ForumError, SignInRequired, ValidationFailed
+from forum.logging_setup import request_id_var
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIST = PROJECT_ROOT / "static" / "dist"
+
+# No inline scripts or styles anywhere, so the policy can be strict.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    """Build the app; raise ConfigError listing every unsafe setting in production."""
+    settings = settings or Settings.from_env()
+    problems = check_production(settings)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+    app = Quart(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,
+    )
+    app.config["FORUM"] = settings
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    _register_lifecycle(app, settings)
+    _register_request_hooks(app, settings)
+    _register_error_handlers(app)
+    _register_template_globals(app, settings)
+    _register_blueprints(app)
+    return app
+
+
+def _register_lifecycle(app: Quart, settings: Settings) -> None:
+    @app.before_serving
+    async def start() -> None:
+        await init_database(settings.database_url)
+        logger.info("forum started", extra={"env": settings.env})
+
+    @app.after_serving
+    async def stop() -> None:
+        await close_database()
+        logger.info("forum stopped")
+
+    @app.route("/static/dist/<path:filename>")
+    async def static_dist(filename: str) -> Response:
+        response = await send_from_directory(STATIC_DIST, filename)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def _register_request_hooks(app: Quart, settings: Settings) -> None:
+    @app.before_request
+    async def load_member_and_check_csrf() -> None:
+        request_id_var.set(request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8))
+        g.started = time.perf_counter()
+        g.session, g.member = None, None
+        if request.path.startswith("/static/"):
+            return
+
+        g.session, g.member = await get_session_member(
+            request.cookies.get(SESSION_COOKIE), secret_key=settings.secret_key
+        )
+        g.csrf_cookie = request.cookies.get(csrf.CSRF_COOKIE) or ""
+        g.new_csrf_cookie = not g.csrf_cookie
+        if g.new_csrf_cookie:
+            g.csrf_cookie = csrf.new_cookie_value()
+
+        if request.method in csrf.UNSAFE_METHODS:
+            form = await request.form
+            token = form.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
+            session_id = g.session.id if g.session else None
+            if g.new_csrf_cookie or not csrf.is_valid_token(
+                settings.secret_key, g.csrf_cookie, session_id, token
+            ):
+                logger.warning("csrf check failed", extra={"path": request.path})
+                raise CsrfFailed()
+
+    @app.after_request
+    async def set_cookies_and_headers(response: Response) -> Response:
+        if getattr(g, "new_csrf_cookie", False):
+            response.set_cookie(
+                csrf.CSRF_COOKIE,
+                g.csrf_cookie,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.secure_cookies,
+            )
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if settings.secure_cookies:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if getattr(g, "member", None) is not None:
+            headers.setdefault("Cache-Control", "private, no-store")
+        headers["X-Request-Id"] = request_id_var.get()
+        return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app: Quart) -> None:
+    @app.errorhandler(ForumError)
+    async def forum_error(error: ForumError):
+        if isinstance(error, SignInRequired) and not _wants_json():
+            from quart import redirect, url_for
+
+            return redirect(url_for("account.sign_in", next=request.full_path.rstrip("?")))
+        body = {"error": error.code, "message": error.message}
+        if isinstance(error, ValidationFailed):
+            body["errors"] = error.errors
+        if _wants_json():
+            return jsonify(body), error.status
+        return await render_template("error.html", error=error, status=error.status), error.status
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException):
+        messages = {
+            404: "We could not find that page. Check the address, or go back to the home page.",
+            405: "That page does not accept this kind of request.",
+            413: "What you sent is too large. Shorten it and try again.",
+        }
+        message = messages.get(error.code, "Something about that request was not right.")
+        if _wants_json():
+            return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), error.code
+        page_error = ForumError(message)
+        return await render_template("error.html", error=page_error, status=error.code), error.code
+
+    @app.errorhandler(Exception)
+    async def unexpected_error(error: Exception):
+        logger.exception("unhandled error", extra={"path": request.path})
+        message = "Something went wrong on our side. Try again in a moment."
+        if _wants_json():
+            return jsonify({"error": "internal_error", "message": message}), 500
+        try:
+            return await render_template("error.html", error=ForumError(message), status=500), 500
+        except Exception:
+            # The template itself may be the failure; a plain page is still better than none.
+            return Response(message, status=500, content_type="text/plain; charset=utf-8")
+
+
+def _register_template_globals(app: Quart, settings: Settings) -> None:
+    manifest = {"value": None}
+
+    def asset_url(name: str) -> str:
+        if manifest["value"] is None:
+            manifest["value"] = load_manifest(STATIC_DIST)
+        return manifest["value"].url(name)
+
+    def csrf_token() -> str:
+        session_id = g.session.id if getattr(g, "session", None) else None
+        return csrf.make_token(settings.secret_key, getattr(g, "csrf_cookie", ""), session_id)
+
+    app.jinja_env.globals.update(
+        asset_url=asset_url,
+        csrf_token=csrf_token,
+        can=lambda action, obj=None: can(g.get("member"), action, obj),
+        site_name=settings.site_name,
+        settings=settings,
+    )
+
+
+def _register_blueprints(app: Quart) -> None:
+    from forum.views import account, health, threads
+
+    app.register_blueprint(threads.blueprint)
+    app.register_blueprint(account.blueprint)
+    app.register_blueprint(health.blueprint)

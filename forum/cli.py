@@ -1,0 +1,173 @@
+"""The ``forum`` command: serve, migrate, demo, import and promote."""
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from forum.config import ConfigError, Settings, check_production
+from forum.logging_setup import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        sys.exit(f"forum: {error}")
+
+
+async def _with_database(settings: Settings, work):
+    from forum.db import close_database, init_database
+
+    await init_database(settings.database_url)
+    try:
+        return await work()
+    finally:
+        await close_database()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    problems = check_production(settings)
+    if problems:
+        sys.exit("forum: refusing to start in production:\n" + "\n".join(problems))
+
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    from forum.app import create_app
+
+    config = Config()
+    config.bind = [f"{args.host}:{args.port}"]
+    config.workers = args.workers
+    config.accesslog = "-" if args.access_log else None
+    config.graceful_timeout = 5
+    if args.workers > 1:
+        # Several workers need hypercorn's process runner, which imports the app by path.
+        from hypercorn.run import run
+
+        config.application_path = "forum.asgi:app"
+        sys.exit(run(config))
+    asyncio.run(serve(create_app(settings), config))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from forum.db import apply_migrations
+
+    settings = _settings()
+    asyncio.run(apply_migrations(settings.database_url))
+    print("Migrations applied.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from forum.services.demo import do_load_demo
+
+    settings = _settings()
+
+    async def work():
+        from models import Thread
+
+        if args.if_empty and await Thread.exists():
+            return None
+        return await do_load_demo(max_length=settings.max_post_length)
+
+    added = asyncio.run(_with_database(settings, work))
+    if added is None:
+        print("The database already has threads, so no demo content was loaded.")
+    else:
+        print("Demo content: " + ", ".join(f"{count} {name} added" for name, count in added.items()))
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from forum.services.importer import run_stackexchange_import
+
+    settings = _settings()
+    summary = asyncio.run(
+        _with_database(
+            settings,
+            lambda: run_stackexchange_import(
+                args.path,
+                default_skill_area=args.skill_area,
+                tag_map_path=args.tag_map,
+                max_length=settings.max_post_length,
+                site=args.site,
+                progress=not args.quiet,
+            ),
+        )
+    )
+    print(summary.describe())
+    if summary.failed_rows:
+        sys.exit(1)
+
+
+def cmd_promote(args: argparse.Namespace) -> None:
+    from forum.errors import ForumError
+    from forum.services.members import do_promote
+
+    settings = _settings()
+    try:
+        member = asyncio.run(
+            _with_database(settings, lambda: do_promote(args.email, args.role))
+        )
+    except ForumError as error:
+        message = error.errors["role"] if hasattr(error, "errors") else error.message
+        sys.exit(f"forum promote: {message}")
+    print(f"{member.display_name} ({member.handle}) is now {member.permission}.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forum", description="Run and manage the forum.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="Serve the forum with hypercorn.")
+    serve.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+    serve.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+    serve.add_argument("--workers", type=int, default=1, help="Number of worker processes.")
+    serve.add_argument("--access-log", action="store_true", help="Log every request.")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="Apply database migrations.")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="Load the demo community (idempotent).")
+    demo.add_argument(
+        "--if-empty", action="store_true", help="Load only when the database has no threads."
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    importer = commands.add_parser("import", help="Import content from another forum.")
+    sources = importer.add_subparsers(dest="source", required=True)
+    stackexchange = sources.add_parser("stackexchange", help="Import a Stack Exchange Posts.xml.")
+    stackexchange.add_argument("path", help="Path to Posts.xml.")
+    stackexchange.add_argument(
+        "--skill-area", default="programming-reproducible-analysis",
+        help="Skill area slug for questions whose tags map to none.",
+    )
+    stackexchange.add_argument("--tag-map", help="JSON file mapping tags to skill area slugs.")
+    stackexchange.add_argument(
+        "--site", default=None, help="Source site name; defaults to one taken from the file name."
+    )
+    stackexchange.add_argument("--quiet", action="store_true", help="Hide the progress bar.")
+    stackexchange.set_defaults(handler=cmd_import)
+
+    promote = commands.add_parser("promote", help="Change a member's site permission.")
+    promote.add_argument("email", help="The member's email address or handle.")
+    promote.add_argument(
+        "--role", required=True, choices=["member", "mentor", "moderator", "admin"],
+        help="The permission to give.",
+    )
+    promote.set_defaults(handler=cmd_promote)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    configure_logging(settings.is_production)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

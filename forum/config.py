@@ -1,0 +1,127 @@
+"""Settings read from ``FORUM_*`` environment variables.
+
+Every setting has a default that suits a laptop running ``make run``. In production,
+:func:`check_production` lists each missing or unsafe setting so start-up can refuse
+with one line per problem.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite://{PROJECT_ROOT / 'var' / 'forum.sqlite3'}"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+
+class ConfigError(Exception):
+    """Raised when the settings cannot run the forum; the message lists every problem."""
+
+
+def _read_bool(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _read_int(environ: dict[str, str], name: str, default: int, minimum: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    redis_url: str | None = None
+    dev_sign_in: bool = True
+    # Longest post body accepted, in characters of markdown.
+    max_post_length: int = 20000
+    # Days a browser session lasts without signing in again.
+    session_days: int = 14
+    site_name: str = "Children's Services Data Forum"
+    base_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Build settings from the environment; raise ConfigError on an unreadable value."""
+        environ = dict(os.environ if environ is None else environ)
+        env = environ.get("FORUM_ENV", "development").strip().lower() or "development"
+        if env not in {"development", "production", "test"}:
+            raise ConfigError(f"FORUM_ENV must be development, test or production, not {env!r}.")
+
+        is_production = env == "production"
+        secret_key = environ.get("FORUM_SECRET_KEY", "")
+        if not secret_key and not is_production:
+            secret_key = DEVELOPMENT_SECRET_KEY
+
+        return cls(
+            env=env,
+            database_url=normalise_database_url(
+                environ.get("FORUM_DATABASE_URL") or DEFAULT_DATABASE_URL
+            ),
+            secret_key=secret_key,
+            redis_url=environ.get("FORUM_REDIS_URL") or None,
+            dev_sign_in=_read_bool(environ, "FORUM_DEV_SIGN_IN", not is_production),
+            max_post_length=_read_int(environ, "FORUM_MAX_POST_LENGTH", 20000, 100),
+            session_days=_read_int(environ, "FORUM_SESSION_DAYS", 14, 1),
+            base_url=environ.get("FORUM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secure_cookies=_read_bool(environ, "FORUM_SECURE_COOKIES", is_production),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Map ``postgresql://`` to the ``postgres://`` scheme that Tortoise expects."""
+    if url.startswith("postgresql://"):
+        return "postgres://" + url.removeprefix("postgresql://")
+    return url
+
+
+def check_production(settings: Settings) -> list[str]:
+    """Return one line per missing or unsafe setting; an empty list means safe to start."""
+    if not settings.is_production:
+        return []
+
+    problems = []
+    if not settings.secret_key:
+        problems.append("FORUM_SECRET_KEY is missing: set it to a long random value.")
+    elif settings.secret_key == DEVELOPMENT_SECRET_KEY or len(settings.secret_key) < 32:
+        problems.append(
+            "FORUM_SECRET_KEY is unsafe: use at least 32 random characters, "
+            f"for example {secrets.token_urlsafe(32)!r}."
+        )
+    if settings.dev_sign_in:
+        problems.append("FORUM_DEV_SIGN_IN is enabled: development sign-in must be off in production.")
+    if not settings.secure_cookies:
+        problems.append("FORUM_SECURE_COOKIES is off: production cookies must be sent over HTTPS only.")
+    if not settings.base_url.startswith("https://"):
+        problems.append("FORUM_BASE_URL must start with https:// in production.")
+    return problems

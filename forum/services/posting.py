@@ -1,0 +1,204 @@
+"""Writing threads and posts: validation, counters and revisions.
+
+``check_*`` functions validate and raise ValidationFailed with one message per field.
+``do_*`` functions are the only writers; each runs its steps in one transaction so a
+thread's counters never disagree with its posts.
+"""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from forum.auth.policy import Action, require
+from forum.errors import ValidationFailed
+from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
+from forum.services.browsing import Taxonomy
+from models import Member, Post, Revision, Thread, ThreadKind
+
+logger = logging.getLogger(__name__)
+
+TITLE_MIN = 10
+TITLE_MAX = 200
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Turn a title into a lower-case, hyphenated ASCII slug for readable URLs."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "thread"
+
+
+@dataclass(frozen=True)
+class ThreadDraft:
+    """What a member typed into the new-thread form, before validation."""
+
+    title: str = ""
+    kind: str = ThreadKind.QUESTION
+    skill_area: str = ""
+    roles: tuple[str, ...] = ()
+    body: str = ""
+
+
+def check_body(body: str, max_length: int) -> str:
+    """Render a post body; raise ValidationFailed on the ``body`` field when it cannot be."""
+    try:
+        return render_markdown(body, max_length=max_length)
+    except MarkdownError as error:
+        raise ValidationFailed({"body": str(error)}) from None
+
+
+def check_thread_draft(
+    member: Member, draft: ThreadDraft, taxonomy: Taxonomy, max_length: int
+) -> str:
+    """Validate a new thread; return the rendered body or raise with every field's problem."""
+    errors: dict[str, str] = {}
+    title = " ".join(draft.title.split())
+
+    if not title:
+        errors["title"] = "Enter a title for your thread."
+    elif len(title) < TITLE_MIN:
+        errors["title"] = f"The title must be at least {TITLE_MIN} characters: say what it is about."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"The title must be {TITLE_MAX} characters or fewer. Shorten it."
+
+    if draft.kind not in set(ThreadKind):
+        errors["kind"] = "Choose whether this is a question, a discussion or a resource."
+    elif draft.kind == ThreadKind.ANNOUNCEMENT:
+        require(member, Action.CREATE_ANNOUNCEMENT)
+
+    if not draft.skill_area:
+        errors["skill_area"] = "Choose the skill area this thread belongs to."
+    elif taxonomy.skill_area(draft.skill_area) is None:
+        errors["skill_area"] = "That skill area does not exist. Choose one from the list."
+
+    if not draft.roles:
+        errors["roles"] = "Choose at least one role this thread is for."
+    elif any(taxonomy.role(slug) is None for slug in draft.roles):
+        errors["roles"] = "One of the roles chosen does not exist. Choose from the list."
+
+    html = ""
+    try:
+        html = check_body(draft.body, max_length)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+
+    if errors:
+        raise ValidationFailed(errors)
+    return html
+
+
+async def do_create_thread(
+    member: Member, draft: ThreadDraft, taxonomy: Taxonomy, *, max_length: int
+) -> Thread:
+    """Create a thread with its opening post and first revision."""
+    require(member, Action.CREATE_THREAD, draft.kind)
+    html = check_thread_draft(member, draft, taxonomy, max_length)
+    title = " ".join(draft.title.split())
+    now = datetime.now(UTC)
+    roles = [taxonomy.role(slug) for slug in dict.fromkeys(draft.roles)]
+
+    async with in_transaction():
+        thread = await Thread.create(
+            title=title,
+            slug=slugify(title),
+            kind=draft.kind,
+            skill_area=taxonomy.skill_area(draft.skill_area),
+            author=member,
+            post_count=1,
+            last_activity_at=now,
+            last_poster=member,
+            created_at=now,
+        )
+        await thread.audience_roles.add(*roles)
+        post = await Post.create(
+            thread=thread,
+            number=1,
+            author=member,
+            source=draft.body,
+            html=html,
+            renderer_version=RENDERER_VERSION,
+            created_at=now,
+        )
+        await _store_revision(post, member)
+
+    logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
+    return thread
+
+
+async def do_reply(
+    member: Member,
+    thread: Thread,
+    body: str,
+    *,
+    max_length: int,
+    reply_to: Post | None = None,
+) -> Post:
+    """Add a post to a thread, moving its counters in the same transaction."""
+    require(member, Action.REPLY, thread)
+    html = check_body(body, max_length)
+    now = datetime.now(UTC)
+
+    async with in_transaction():
+        # The UPDATE takes the row lock first, so concurrent replies get distinct numbers.
+        await Thread.filter(id=thread.id).update(
+            post_count=F("post_count") + 1, last_activity_at=now, last_poster_id=member.id
+        )
+        post_count = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
+        post = await Post.create(
+            thread_id=thread.id,
+            number=post_count[0],
+            author=member,
+            reply_to=reply_to if reply_to and reply_to.thread_id == thread.id else None,
+            source=body,
+            html=html,
+            renderer_version=RENDERER_VERSION,
+            created_at=now,
+        )
+        await _store_revision(post, member)
+
+    logger.info(
+        "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
+    )
+    return post
+
+
+async def do_edit_post(
+    member: Member, post: Post, body: str, *, max_length: int, reason: str = ""
+) -> Post:
+    """Change a post's body, keeping the new version as another revision."""
+    require(member, Action.EDIT_POST, post)
+    html = check_body(body, max_length)
+    if body == post.source:
+        return post
+
+    now = datetime.now(UTC)
+    async with in_transaction():
+        await Post.filter(id=post.id).update(
+            source=body,
+            html=html,
+            renderer_version=RENDERER_VERSION,
+            edited_at=now,
+            revision_count=F("revision_count") + 1,
+        )
+        await post.refresh_from_db(fields=["source", "html", "edited_at", "revision_count"])
+        await _store_revision(post, member, reason=reason.strip()[:200])
+
+    logger.info("post edited", extra={"post_id": post.id, "member_id": member.id})
+    return post
+
+
+async def _store_revision(post: Post, editor: Member, reason: str = "") -> Revision:
+    return await Revision.create(
+        post=post,
+        number=post.revision_count,
+        source=post.source,
+        html=post.html,
+        renderer_version=post.renderer_version,
+        editor=editor,
+        reason=reason,
+    )

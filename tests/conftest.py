@@ -1,0 +1,185 @@
+"""Shared fixtures: a real database migrated from empty, an app, and member factories.
+
+The database is chosen by ``FORUM_TEST_DATABASE_URL``: a fresh SQLite file by default, or
+PostgreSQL (for example ``postgres://postgres@127.0.0.1:5432/test``). Either way the
+schema comes from the real migrations, and each test starts with only the taxonomy.
+"""
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise, connections
+
+from forum.app import create_app
+from forum.auth.csrf import CSRF_COOKIE, make_token
+from forum.auth.sessions import SESSION_COOKIE, do_start_session
+from forum.config import Settings
+from forum.db import apply_migrations, tortoise_config
+from models import Member, SkillArea
+from tests.factories import SECRET_KEY
+
+# Tables the migrations fill; every other table is emptied before each test.
+KEPT_TABLES = {"skill_level", "skill_area", "role", "tortoise_migrations"}
+
+
+def _test_database_url() -> str:
+    url = os.environ.get("FORUM_TEST_DATABASE_URL")
+    if url:
+        return url
+    directory = Path(tempfile.mkdtemp(prefix="forum-test-"))
+    return f"sqlite://{directory / 'test.sqlite3'}"
+
+
+DATABASE_URL = _test_database_url()
+IS_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+async def _run_on_postgres(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _with_database_name(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(name="database_url", scope="session")
+async def _database_url():
+    """Migrate a new, empty database for this run and drop it afterwards.
+
+    On PostgreSQL the run gets a database of its own beside the one named in the URL, so
+    runs in parallel (two developers, or CI beside a developer) cannot disturb each other.
+    """
+    url = DATABASE_URL
+    if IS_POSTGRES:
+        name = f"forum_test_{os.getpid()}_{os.urandom(3).hex()}"
+        await _run_on_postgres(DATABASE_URL, f'CREATE DATABASE "{name}"')
+        url = _with_database_name(DATABASE_URL, name)
+
+    await apply_migrations(url)
+    await Tortoise.init(config=tortoise_config(url))
+    yield url
+    await Tortoise.close_connections()
+
+    if IS_POSTGRES:
+        await _run_on_postgres(DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _content_tables() -> list[str]:
+    connection = connections.get("default")
+    if IS_POSTGRES:
+        rows = await connection.execute_query_dict(
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+        )
+    else:
+        rows = await connection.execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    return [row["name"] for row in rows if row["name"] not in KEPT_TABLES]
+
+
+@pytest.fixture(name="db", autouse=True)
+async def _db(database_url):
+    """Empty every content table, so each test sees only the taxonomy."""
+    connection = connections.get("default")
+    tables = await _content_tables()
+    if IS_POSTGRES:
+        quoted = ", ".join(f'"{table}"' for table in tables)
+        await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    else:
+        await connection.execute_script(
+            "PRAGMA foreign_keys = OFF;"
+            + "".join(f'DELETE FROM "{table}";' for table in tables)
+            + "PRAGMA foreign_keys = ON;"
+        )
+    yield connection
+
+
+@pytest.fixture(name="settings")
+def _settings(database_url) -> Settings:
+    return Settings(env="test", database_url=database_url, secret_key=SECRET_KEY)
+
+
+@pytest.fixture(name="app")
+def _app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(name="client")
+def _client(app):
+    return app.test_client()
+
+
+class QueryCounter(logging.Handler):
+    """Count the SQL statements Tortoise sends, from its ``tortoise.db_client`` debug log."""
+
+    STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = str(record.msg if not record.args else record.args[0]).lstrip().upper()
+        if text.startswith(self.STATEMENTS):
+            self.statements.append(text[:200])
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture(name="count_queries")
+def _count_queries():
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    previous_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(previous_level)
+
+
+class SignedInClient:
+    """A test client signed in as a member, adding the CSRF token to every form it posts."""
+
+    def __init__(self, app, client, cookie_value: str, session_id: str, csrf_cookie: str):
+        self.app, self.client = app, client
+        self.session_id, self.csrf_cookie = session_id, csrf_cookie
+        client.set_cookie("localhost", SESSION_COOKIE, cookie_value)
+        client.set_cookie("localhost", CSRF_COOKIE, csrf_cookie)
+
+    @property
+    def csrf_token(self) -> str:
+        return make_token(SECRET_KEY, self.csrf_cookie, self.session_id)
+
+    async def get(self, *args, **kwargs):
+        return await self.client.get(*args, **kwargs)
+
+    async def post(self, path: str, form: dict | None = None, **kwargs):
+        form = {"csrf_token": self.csrf_token, **(form or {})}
+        return await self.client.post(path, form=form, **kwargs)
+
+
+@pytest.fixture(name="sign_in")
+def _sign_in(app):
+    async def sign_in(member: Member) -> SignedInClient:
+        cookie, session = await do_start_session(member, secret_key=SECRET_KEY, days=1)
+        return SignedInClient(app, app.test_client(), cookie, session.id, "test-csrf-cookie")
+
+    return sign_in
+
+
+@pytest.fixture(name="skill_areas")
+async def _skill_areas():
+    return {area.slug: area for area in await SkillArea.all()}
