@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from pygments.lexer import RegexLexer
+from pygments.token import Text
 
 from forum import markdown as forum_markdown
 from forum.markdown import (
@@ -161,7 +162,11 @@ FEATURE_CASES = [
         "[guidance](https://www.gov.uk/guidance)",
         [f'<a href="https://www.gov.uk/guidance" {REL}>guidance</a>'],
     ),
-    ("relative link", "[thread](/threads/12)", [f'<a href="/threads/12" {REL}>thread</a>']),
+    (
+        "relative link",
+        "[thread](/threads/12)",
+        [f'<a href="/threads/12" {REL}>thread</a>'],
+    ),
     ("fragment link", "[top](#top)", [f'<a href="#top" {REL}>top</a>']),
     (
         "mailto link",
@@ -290,7 +295,7 @@ FEATURE_CASES = [
 
 @pytest.mark.parametrize(
     ("source", "expected_parts"),
-    [pytest.param(source, parts, id=case_id) for case_id, source, parts in FEATURE_CASES],
+    [pytest.param(source, parts, id=case) for case, source, parts in FEATURE_CASES],
 )
 def test_feature_renders(source: str, expected_parts: list[str]) -> None:
     rendered = render_markdown(source)
@@ -330,7 +335,7 @@ ABSENT_CASES = [
 
 @pytest.mark.parametrize(
     ("source", "absent_parts"),
-    [pytest.param(source, parts, id=case_id) for case_id, source, parts in ABSENT_CASES],
+    [pytest.param(source, parts, id=case) for case, source, parts in ABSENT_CASES],
 )
 def test_feature_absent(source: str, absent_parts: list[str]) -> None:
     rendered = render_markdown(source)
@@ -339,7 +344,8 @@ def test_feature_absent(source: str, absent_parts: list[str]) -> None:
 
 
 def test_dropped_image_keeps_alt_text() -> None:
-    assert render_markdown("![local chart](/static/chart.png)") == "<p>local chart</p>\n"
+    rendered = render_markdown("![local chart](/static/chart.png)")
+    assert rendered == "<p>local chart</p>\n"
 
 
 def test_every_link_has_rel() -> None:
@@ -391,8 +397,9 @@ def test_highlight_css_uses_prefix() -> None:
 def test_highlight_css_covers_rendered_classes() -> None:
     rendered = render_markdown("```python\ndef f():\n    return 1  # c\n```")
     css = highlight_css()
-    for css_class in set(re.findall(r'class="(hl-[a-z0-9]+)"', rendered)) - {"hl-w", "hl-p"}:
-        assert f".{css_class} " in css
+    for css_class in ("hl-k", "hl-nf", "hl-mi", "hl-c1"):
+        assert f'class="{css_class}"' in rendered
+        assert f".highlight .{css_class} {{" in css
 
 
 def test_renderer_version_is_positive_int() -> None:
@@ -402,7 +409,7 @@ def test_renderer_version_is_positive_int() -> None:
 
 class BrokenLexer(RegexLexer):
     name = "Broken"
-    tokens = {"root": [(r".+", "Text")]}
+    tokens = {"root": [(r".+", Text)]}
 
     def get_tokens_unprocessed(self, text, stack=("root",)):  # type: ignore[override]
         raise RuntimeError("lexer bug")
@@ -536,7 +543,10 @@ SANITISER_CASES = [
     ('<a href="javascript:alert(1)">x</a>', f"<a {REL}>x</a>"),
     ('<a href=" JaVa&#x09;ScRiPt:alert(1)">x</a>', f"<a {REL}>x</a>"),
     ('<a href="reports/q1.html">x</a>', f"<a {REL}>x</a>"),
-    ('<a href="https://example.org" rel="opener">x</a>', f'<a href="https://example.org" {REL}>x</a>'),
+    (
+        '<a href="https://example.org" rel="opener">x</a>',
+        f'<a href="https://example.org" {REL}>x</a>',
+    ),
     ('<img src="/static/a.png" alt="a">', '<img alt="a">'),
     ('<img src="data:image/png;base64,AAAA" onerror="alert(1)">', "<img>"),
     ('<p style="color:red" onclick="alert(1)">x</p>', "<p>x</p>"),
@@ -599,7 +609,7 @@ def test_nesting_within_limit_renders() -> None:
 
 
 def test_nesting_over_limit_raises() -> None:
-    with pytest.raises(MarkdownError, match="too many levels of nested quotes or lists"):
+    with pytest.raises(MarkdownError, match="too many levels of nested quotes"):
         render_markdown(">" * 20 + " deep")
 
 
@@ -671,7 +681,9 @@ PATHOLOGICAL_SOURCES = {
     "largest allowed table": "a|b\n-|-\n" + fill("a|b\n", MAX_LENGTH - 8),
     "python code": "```python\n" + fill("def f(x): return '''a\" # ", MAX_LENGTH - 14)
     + "\n```",
-    "dax code": "```dax\n" + fill("CALCULATE('T'[a], \"s\" /* ", MAX_LENGTH - 11) + "\n```",
+    "dax code": "```dax\n"
+    + fill("CALCULATE('T'[a], \"s\" /* ", MAX_LENGTH - 11)
+    + "\n```",
     "m code": "```m\n" + fill('let x = #"a" in Table.A(', MAX_LENGTH - 9) + "\n```",
 }
 

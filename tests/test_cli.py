@@ -1,0 +1,64 @@
+"""The ``forum`` command, run as a real process against a real database file."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FORUM = str(Path(sys.executable).with_name("forum"))
+
+
+def _run(args: list[str], database_url: str, **env) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "FORUM_DATABASE_URL": database_url, "FORUM_ENV": "development", **env}
+    return subprocess.run([FORUM, *args], capture_output=True, text=True, env=environment, timeout=120)
+
+
+@pytest.fixture(name="cli_database")
+def _cli_database(tmp_path) -> str:
+    url = f"sqlite://{tmp_path / 'cli.sqlite3'}"
+    result = _run(["migrate"], url)
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+def test_demo_if_empty_loads_once(cli_database):
+    first = _run(["demo", "--if-empty"], cli_database)
+    second = _run(["demo", "--if-empty"], cli_database)
+
+    assert first.returncode == 0, first.stderr
+    assert "threads added" in first.stdout
+    assert "already has threads" in second.stdout
+
+
+def test_promote_changes_permission(cli_database):
+    _run(["demo"], cli_database)
+
+    result = _run(["promote", "admin.joe", "--role", "moderator"], cli_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "is now moderator" in result.stdout
+
+
+def test_promote_unknown_member_explains(cli_database):
+    result = _run(["promote", "nobody@example.org", "--role", "admin"], cli_database)
+
+    assert result.returncode == 1
+    assert "No member has the email address or handle 'nobody@example.org'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_unsafe_production(cli_database):
+    result = _run(["serve"], cli_database, FORUM_ENV="production", FORUM_DEV_SIGN_IN="true")
+
+    assert result.returncode == 1
+    assert "FORUM_SECRET_KEY is missing" in result.stderr
+    assert "FORUM_DEV_SIGN_IN is enabled" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_is_repeatable(cli_database):
+    result = _run(["migrate"], cli_database)
+
+    assert result.returncode == 0, result.stderr
