@@ -75,7 +75,7 @@ LINK_REL = "nofollow ugc noopener"
 # Prefix for Pygments token classes. Without it, highlighted code would carry
 # short classes such as "k" and "s" that the site's own CSS might also use.
 HIGHLIGHT_CLASS_PREFIX = "hl-"
-HIGHLIGHT_STYLE = "default"
+HIGHLIGHT_STYLE = "xcode"
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _IMAGE_SCHEMES = frozenset({"http", "https"})
