@@ -77,7 +77,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     if added is None:
         print("The database already has threads, so no demo content was loaded.")
     else:
-        print("Demo content: " + ", ".join(f"{count} {name} added" for name, count in added.items()))
+        print(
+            "Demo content: " + ", ".join(f"{count} {name} added" for name, count in added.items())
+        )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -108,9 +110,7 @@ def cmd_promote(args: argparse.Namespace) -> None:
 
     settings = _settings()
     try:
-        member = asyncio.run(
-            _with_database(settings, lambda: do_promote(args.email, args.role))
-        )
+        member = asyncio.run(_with_database(settings, lambda: do_promote(args.email, args.role)))
     except ForumError as error:
         message = error.errors["role"] if hasattr(error, "errors") else error.message
         sys.exit(f"forum promote: {message}")
@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     stackexchange = sources.add_parser("stackexchange", help="Import a Stack Exchange Posts.xml.")
     stackexchange.add_argument("path", help="Path to Posts.xml.")
     stackexchange.add_argument(
-        "--skill-area", default="programming-reproducible-analysis",
+        "--skill-area",
+        default="programming-reproducible-analysis",
         help="Skill area slug for questions whose tags map to none.",
     )
     stackexchange.add_argument("--tag-map", help="JSON file mapping tags to skill area slugs.")
@@ -155,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote = commands.add_parser("promote", help="Change a member's site permission.")
     promote.add_argument("email", help="The member's email address or handle.")
     promote.add_argument(
-        "--role", required=True, choices=["member", "mentor", "moderator", "admin"],
+        "--role",
+        required=True,
+        choices=["member", "mentor", "moderator", "admin"],
         help="The permission to give.",
     )
     promote.set_defaults(handler=cmd_promote)

@@ -119,9 +119,13 @@ def check_production(settings: Settings) -> list[str]:
             f"for example {secrets.token_urlsafe(32)!r}."
         )
     if settings.dev_sign_in:
-        problems.append("FORUM_DEV_SIGN_IN is enabled: development sign-in must be off in production.")
+        problems.append(
+            "FORUM_DEV_SIGN_IN is enabled: development sign-in must be off in production."
+        )
     if not settings.secure_cookies:
-        problems.append("FORUM_SECURE_COOKIES is off: production cookies must be sent over HTTPS only.")
+        problems.append(
+            "FORUM_SECURE_COOKIES is off: production cookies must be sent over HTTPS only."
+        )
     if not settings.base_url.startswith("https://"):
         problems.append("FORUM_BASE_URL must start with https:// in production.")
     return problems

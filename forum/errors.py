@@ -39,9 +39,7 @@ class SignInRequired(ForumError):
 class CsrfFailed(ForumError):
     status = 400
     code = "csrf_failed"
-    default_message = (
-        "This form has expired or was sent from another site. Go back, reload the page and try again."
-    )
+    default_message = "This form has expired or was sent from another site. Go back, reload the page and try again."
 
 
 class ValidationFailed(ForumError):

@@ -11,8 +11,15 @@ FORUM = str(Path(sys.executable).with_name("forum"))
 
 
 def _run(args: list[str], database_url: str, **env) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "FORUM_DATABASE_URL": database_url, "FORUM_ENV": "development", **env}
-    return subprocess.run([FORUM, *args], capture_output=True, text=True, env=environment, timeout=120)
+    environment = {
+        **os.environ,
+        "FORUM_DATABASE_URL": database_url,
+        "FORUM_ENV": "development",
+        **env,
+    }
+    return subprocess.run(
+        [FORUM, *args], capture_output=True, text=True, env=environment, timeout=120
+    )
 
 
 @pytest.fixture(name="cli_database")

@@ -20,6 +20,8 @@ from forum.markdown import (
 )
 
 MAX_LENGTH = 20000
+# Measured as this process's CPU time, so that other work on a shared machine does not
+# make the test fail: the limit is about the renderer's own cost.
 TIME_LIMIT_SECONDS = 1.0
 REL = 'rel="nofollow ugc noopener"'
 
@@ -694,10 +696,10 @@ PATHOLOGICAL_SOURCES = {
 )
 def test_pathological_input_is_fast(source: str) -> None:
     assert len(source) <= MAX_LENGTH
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         render_markdown(source, max_length=MAX_LENGTH)
     except MarkdownError:
         pass
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < TIME_LIMIT_SECONDS

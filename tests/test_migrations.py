@@ -26,7 +26,13 @@ async def test_taxonomy_loaded_by_migration():
     assert top_level == 18
     assert len(roles) == 14
     assert "care-experienced" in roles
-    assert levels == [(0, "None"), (1, "Awareness"), (2, "Working"), (3, "Practitioner"), (4, "Expert")]
+    assert levels == [
+        (0, "None"),
+        (1, "Awareness"),
+        (2, "Working"),
+        (3, "Practitioner"),
+        (4, "Expert"),
+    ]
 
 
 async def test_sub_areas_hang_under_their_parent():

@@ -31,6 +31,14 @@ class Action(StrEnum):
     PREVIEW_MARKDOWN = "preview_markdown"
     SIGN_OUT = "sign_out"
     PROMOTE_MEMBER = "promote_member"
+    ACCEPT_ANSWER = "accept_answer"
+    VOTE = "vote"
+    SAVE_DRAFT = "save_draft"
+    SUGGEST_MENTIONS = "suggest_mentions"
+    SUGGEST_DUPLICATE = "suggest_duplicate"
+    ACCEPT_DUPLICATE = "accept_duplicate"
+    VIEW_NOTIFICATIONS = "view_notifications"
+    MARK_NOTIFICATIONS_READ = "mark_notifications_read"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -69,6 +77,25 @@ def _edit_post(member: Member | None, post: Post) -> bool:
     return post.author_id == member.id and not post.is_hidden
 
 
+def _is_asker_or_moderator(member: Member | None, thread: Thread) -> bool:
+    """The asker decides about their own visible question, and a moderator about any."""
+    if not _is_active(member) or thread.kind != ThreadKind.QUESTION:
+        return False
+    if _is_moderator(member):
+        return True
+    return thread.author_id == member.id and thread.state in (ThreadState.OPEN, ThreadState.SOLVED)
+
+
+def _vote(member: Member | None, post: Post) -> bool:
+    if not _is_active(member) or post.author_id == member.id or post.is_hidden:
+        return False
+    return post.thread.state != ThreadState.HIDDEN
+
+
+def _suggest_duplicate(member: Member | None, thread: Thread) -> bool:
+    return _is_active(member) and thread.state != ThreadState.HIDDEN
+
+
 RULES: dict[Action, Callable[..., bool]] = {
     Action.VIEW_THREAD: _view_thread,
     Action.VIEW_HIDDEN_CONTENT: lambda member, obj=None: _is_moderator(member),
@@ -80,6 +107,14 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.PREVIEW_MARKDOWN: lambda member, obj=None: _is_active(member),
     Action.SIGN_OUT: lambda member, obj=None: member is not None,
     Action.PROMOTE_MEMBER: lambda member, obj=None: _at_least(member, MemberPermission.ADMIN),
+    Action.ACCEPT_ANSWER: _is_asker_or_moderator,
+    Action.VOTE: _vote,
+    Action.SAVE_DRAFT: _reply,
+    Action.SUGGEST_MENTIONS: lambda member, obj=None: _is_active(member),
+    Action.SUGGEST_DUPLICATE: _suggest_duplicate,
+    Action.ACCEPT_DUPLICATE: _is_asker_or_moderator,
+    Action.VIEW_NOTIFICATIONS: lambda member, obj=None: member is not None,
+    Action.MARK_NOTIFICATIONS_READ: lambda member, obj=None: member is not None,
 }
 
 

@@ -19,9 +19,7 @@ async def list_dev_sign_in_members() -> list[Member]:
 
 
 async def get_member_for_dev_sign_in(handle: str) -> Member | None:
-    return await Member.filter(
-        handle=handle, is_imported=False, state=MemberState.ACTIVE
-    ).first()
+    return await Member.filter(handle=handle, is_imported=False, state=MemberState.ACTIVE).first()
 
 
 async def do_promote(email_or_handle: str, permission: str) -> Member:

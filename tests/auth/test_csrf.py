@@ -13,8 +13,10 @@ def _unsafe_routes(app):
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods & UNSAFE):
             # Fill each converter with a value that matches it, so the route is reached.
-            values = {name: 1 if type(conv).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
-                      for name, conv in rule._converters.items()}
+            values = {
+                name: 1 if type(conv).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
+                for name, conv in rule._converters.items()
+            }
             yield method, rule, values
 
 
@@ -33,11 +35,15 @@ async def test_every_unsafe_route_rejects_missing_or_bad_token(app, token):
 
     checked = []
     async with app.test_request_context("/"):
-        routes = [(method, rule, rule.build(values)[1]) for method, rule, values in _unsafe_routes(app)]
+        routes = [
+            (method, rule, rule.build(values)[1]) for method, rule, values in _unsafe_routes(app)
+        ]
     for method, rule, path in routes:
         response = await client.open(path, method=method, form=form)
         body = await response.get_data(as_text=True)
-        assert response.status_code == 400, f"{method} {rule.rule} accepted a request without a valid token"
+        assert response.status_code == 400, (
+            f"{method} {rule.rule} accepted a request without a valid token"
+        )
         assert "This form has expired" in body
         checked.append(rule.rule)
     assert checked
@@ -47,7 +53,9 @@ async def test_token_from_another_session_is_rejected(app, sign_in):
     first = await sign_in(await make_member())
     second = await sign_in(await make_member())
 
-    response = await second.client.post("/preview", form={"csrf_token": first.csrf_token, "body": "hi"})
+    response = await second.client.post(
+        "/preview", form={"csrf_token": first.csrf_token, "body": "hi"}
+    )
 
     assert response.status_code == 400
 

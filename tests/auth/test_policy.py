@@ -24,12 +24,12 @@ def _visitor(name: str) -> Member | None:
     }[name]
 
 
-def _thread(state: str = ThreadState.OPEN) -> Thread:
-    return Thread(id=10, title="T", slug="t", kind=ThreadKind.QUESTION, state=state, author_id=1)
+def _thread(state: str = ThreadState.OPEN, kind: str = ThreadKind.QUESTION) -> Thread:
+    return Thread(id=10, title="T", slug="t", kind=kind, state=state, author_id=1)
 
 
-def _post(hidden: bool = False, state: str = ThreadState.OPEN) -> Post:
-    post = Post(id=20, number=1, author_id=1, is_hidden=hidden, source="x", html="x", renderer_version=1)
+def _post(hidden: bool = False, state: str = ThreadState.OPEN, author_id: int = 1) -> Post:
+    post = Post(id=20, number=1, author_id=author_id, is_hidden=hidden, source="x", html="x", renderer_version=1)
     post.thread = _thread(state)
     return post
 
@@ -52,6 +52,26 @@ TABLE = [
     (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "author", "moderator", "admin"}),
     (Action.SIGN_OUT, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
     (Action.PROMOTE_MEMBER, lambda: None, {"admin"}),
+    (Action.ACCEPT_ANSWER, lambda: _thread(), {"author", "moderator", "admin"}),
+    (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.SOLVED), {"author", "moderator", "admin"}),
+    (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
+    (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
+    (Action.ACCEPT_ANSWER, lambda: _thread(kind=ThreadKind.DISCUSSION), set()),
+    (Action.VOTE, lambda: _post(author_id=5), {"member", "author", "moderator", "admin"}),
+    (Action.VOTE, lambda: _post(), {"member", "moderator", "admin"}),
+    (Action.VOTE, lambda: _post(author_id=5, hidden=True), set()),
+    (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.HIDDEN), set()),
+    (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.LOCKED), {"member", "author", "moderator", "admin"}),
+    (Action.SAVE_DRAFT, lambda: _thread(), {"member", "author", "moderator", "admin"}),
+    (Action.SAVE_DRAFT, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
+    (Action.SUGGEST_MENTIONS, lambda: None, {"member", "author", "moderator", "admin"}),
+    (Action.SUGGEST_DUPLICATE, lambda: _thread(), {"member", "author", "moderator", "admin"}),
+    (Action.SUGGEST_DUPLICATE, lambda: _thread(ThreadState.HIDDEN), set()),
+    (Action.ACCEPT_DUPLICATE, lambda: _thread(), {"author", "moderator", "admin"}),
+    (Action.ACCEPT_DUPLICATE, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
+    (Action.ACCEPT_DUPLICATE, lambda: _thread(kind=ThreadKind.RESOURCE), set()),
+    (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
+    (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
 ]
 
 

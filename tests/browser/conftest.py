@@ -234,8 +234,9 @@ class BrowserPages:
 
         page = await context.new_page()
         tracked = TrackedPage(page)
-        page.on("console", tracked.console.append)
-        page.on("pageerror", tracked.page_errors.append)
+        # Playwright cannot wrap a built-in method such as list.append, hence the lambdas.
+        page.on("console", lambda message: tracked.console.append(message))
+        page.on("pageerror", lambda error: tracked.page_errors.append(error))
         page.on("response", _failed_response_recorder(tracked))
         self.pages.append(tracked)
         return tracked

@@ -29,7 +29,11 @@ async def test_demo_is_idempotent():
     second = await do_load_demo()
 
     assert second == {"organisations": 0, "members": 0, "threads": 0, "posts": 0}
-    assert (await Thread.all().count(), await Post.all().count(), await Member.all().count()) == counts
+    assert (
+        await Thread.all().count(),
+        await Post.all().count(),
+        await Member.all().count(),
+    ) == counts
 
 
 async def test_demo_counters_match_posts():

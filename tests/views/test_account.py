@@ -40,7 +40,9 @@ async def test_dev_sign_in_does_not_exist_in_production(database_url):
 
     assert get.status_code == 404
     assert post.status_code in {400, 404}
-    assert "Sign in as a demo member" not in await (await client.get("/sign-in")).get_data(as_text=True)
+    assert "Sign in as a demo member" not in await (await client.get("/sign-in")).get_data(
+        as_text=True
+    )
 
 
 async def test_dev_sign_in_starts_a_server_side_session(app):
@@ -54,7 +56,11 @@ async def test_dev_sign_in_starts_a_server_side_session(app):
     cookie_value = next(c.value for c in client.cookie_jar if c.name == CSRF_COOKIE)
     response = await client.post(
         "/dev/sign-in",
-        form={"handle": "signin.me", "next": "/skills", "csrf_token": make_token(SECRET_KEY, cookie_value, None)},
+        form={
+            "handle": "signin.me",
+            "next": "/skills",
+            "csrf_token": make_token(SECRET_KEY, cookie_value, None),
+        },
     )
 
     assert response.status_code == 303
@@ -66,7 +72,9 @@ async def test_dev_sign_in_starts_a_server_side_session(app):
     assert await WebSession.filter(member_id=member.id).count() == 1
 
 
-@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"]
+)
 async def test_sign_in_next_never_leaves_the_site(app, target):
     from forum.views.account import safe_next
 

@@ -13,10 +13,12 @@ async def test_healthz_503_when_database_unreachable(database_url):
     app = create_app(Settings(env="test", database_url=unreachable, secret_key=SECRET_KEY))
 
     async with TortoiseContext() as context:
-        await context.init(config={
-            "connections": {"default": unreachable},
-            "apps": {"models": {"models": ["models"], "default_connection": "default"}},
-        })
+        await context.init(
+            config={
+                "connections": {"default": unreachable},
+                "apps": {"models": {"models": ["models"], "default_connection": "default"}},
+            }
+        )
         response = await app.test_client().get("/healthz")
 
     assert response.status_code == 503

@@ -22,8 +22,10 @@ async def _add_content(threads: int, replies: int):
     made = []
     for number in range(threads):
         thread = await make_thread(
-            author=authors[number % 3], title=f"Thread about the CIN census {number}",
-            skill_area="cin-census", roles=["la-data", "la-leadership"],
+            author=authors[number % 3],
+            title=f"Thread about the CIN census {number}",
+            skill_area="cin-census",
+            roles=["la-data", "la-leadership"],
         )
         for reply in range(replies):
             await posting.do_reply(authors[reply % 3], thread, f"Reply {reply}", max_length=1000)

@@ -1,9 +1,9 @@
 """Browsing, filtering, posting and editing threads through the real app and database."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
-from urllib.parse import urlencode
 
 from forum.services.browsing import THREADS_PER_PAGE
 from models import Post, Revision, Thread
@@ -11,7 +11,9 @@ from tests.factories import make_member, make_thread
 
 
 def _thread_titles(html: str) -> list[str]:
-    return re.findall(r'class="govuk-heading-s forum-thread-list__title">\s*<a[^>]*>([^<]+)</a>', html)
+    return re.findall(
+        r'class="govuk-heading-s forum-thread-list__title">\s*<a[^>]*>([^<]+)</a>', html
+    )
 
 
 async def _page(client, path: str) -> str:
@@ -63,11 +65,26 @@ FILTER_CASES = [
 @pytest.mark.parametrize(("path", "expected"), FILTER_CASES)
 async def test_filters_list_exactly_matching_threads(client, path, expected):
     threads = {
-        "cin": await make_thread(title="cin: census error 8875", skill_area="cin-census", roles=["la-leadership"]),
-        "ssda-analyst": await make_thread(title="ssda-analyst: overlapping episodes", skill_area="ssda903", roles=["la-data"]),
-        "ssda-both": await make_thread(title="ssda-both: placement moves", skill_area="ssda903", roles=["la-data", "la-leadership"]),
-        "bi-analysts": await make_thread(title="bi-analysts: rolling measure", skill_area="power-bi", roles=["la-data"]),
-        "bi-leaders": await make_thread(title="bi-leaders: dashboards for the DCS", kind="discussion", skill_area="bi-visualisation", roles=["la-leadership"]),
+        "cin": await make_thread(
+            title="cin: census error 8875", skill_area="cin-census", roles=["la-leadership"]
+        ),
+        "ssda-analyst": await make_thread(
+            title="ssda-analyst: overlapping episodes", skill_area="ssda903", roles=["la-data"]
+        ),
+        "ssda-both": await make_thread(
+            title="ssda-both: placement moves",
+            skill_area="ssda903",
+            roles=["la-data", "la-leadership"],
+        ),
+        "bi-analysts": await make_thread(
+            title="bi-analysts: rolling measure", skill_area="power-bi", roles=["la-data"]
+        ),
+        "bi-leaders": await make_thread(
+            title="bi-leaders: dashboards for the DCS",
+            kind="discussion",
+            skill_area="bi-visualisation",
+            roles=["la-leadership"],
+        ),
     }
     solved = threads["ssda-both"]
     await Thread.filter(id=solved.id).update(state="solved")
@@ -113,22 +130,29 @@ async def test_new_thread_form_requires_sign_in(client):
 async def test_create_thread_with_markdown(sign_in):
     member = await make_member()
     client = await sign_in(member)
-    form = urlencode([
-        ("csrf_token", client.csrf_token),
-        ("title", "How do you rank placements with a window function?"),
-        ("kind", "question"),
-        ("skill_area", "sql-data-engineering"),
-        ("roles", "la-data"),
-        ("roles", "cg-data"),
-        ("body", "Try this:\n\n```sql\nSELECT ROW_NUMBER() OVER (PARTITION BY child_id ORDER BY start_date) FROM placements\n```"),
-    ])
+    form = urlencode(
+        [
+            ("csrf_token", client.csrf_token),
+            ("title", "How do you rank placements with a window function?"),
+            ("kind", "question"),
+            ("skill_area", "sql-data-engineering"),
+            ("roles", "la-data"),
+            ("roles", "cg-data"),
+            (
+                "body",
+                "Try this:\n\n```sql\nSELECT ROW_NUMBER() OVER (PARTITION BY child_id ORDER BY start_date) FROM placements\n```",
+            ),
+        ]
+    )
 
     response = await client.client.post(
         "/threads/new", data=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
 
     assert response.status_code == 303
-    thread = await Thread.get(title="How do you rank placements with a window function?").prefetch_related("audience_roles")
+    thread = await Thread.get(
+        title="How do you rank placements with a window function?"
+    ).prefetch_related("audience_roles")
     assert sorted(role.slug for role in thread.audience_roles) == ["cg-data", "la-data"]
     page = await _page(client, response.headers["Location"])
     assert 'class="highlight' in page
@@ -177,10 +201,16 @@ async def test_invalid_thread_shows_message_and_keeps_input(sign_in, field, valu
 async def test_members_cannot_post_announcements(sign_in):
     client = await sign_in(await make_member())
 
-    response = await client.post("/threads/new", {
-        "title": "An announcement from a member", "kind": "announcement",
-        "skill_area": "data-quality", "roles": "la-data", "body": "Hello all",
-    })
+    response = await client.post(
+        "/threads/new",
+        {
+            "title": "An announcement from a member",
+            "kind": "announcement",
+            "skill_area": "data-quality",
+            "roles": "la-data",
+            "body": "Hello all",
+        },
+    )
 
     assert response.status_code == 403
     assert await Thread.all().count() == 0
@@ -189,10 +219,16 @@ async def test_members_cannot_post_announcements(sign_in):
 async def test_moderators_can_post_announcements(sign_in):
     client = await sign_in(await make_member(permission="moderator"))
 
-    response = await client.post("/threads/new", {
-        "title": "Welcome to the new forum", "kind": "announcement",
-        "skill_area": "data-leadership", "roles": "la-data", "body": "Hello all",
-    })
+    response = await client.post(
+        "/threads/new",
+        {
+            "title": "Welcome to the new forum",
+            "kind": "announcement",
+            "skill_area": "data-leadership",
+            "roles": "la-data",
+            "body": "Hello all",
+        },
+    )
 
     assert response.status_code == 303
     assert await Thread.filter(kind="announcement").count() == 1
@@ -229,7 +265,9 @@ async def test_edit_keeps_every_revision(sign_in):
     await client.post(f"/posts/{post.id}/edit", {"body": "Second version", "reason": "typo"})
     await client.post(f"/posts/{post.id}/edit", {"body": "Third version"})
 
-    revisions = await Revision.filter(post_id=post.id).order_by("number").values_list("number", "source")
+    revisions = (
+        await Revision.filter(post_id=post.id).order_by("number").values_list("number", "source")
+    )
     assert revisions == [(1, "First version"), (2, "Second version"), (3, "Third version")]
     history = await _page(client, f"/posts/{post.id}/revisions")
     assert "Version 3 (current)" in history
