@@ -83,10 +83,20 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        summary = _run_import(args, settings)
+    except (ValueError, OSError) as error:
+        sys.exit(f"forum import: {error}")
+    print(summary.describe())
+    if summary.failed_rows:
+        sys.exit(1)
+
+
+def _run_import(args: argparse.Namespace, settings: Settings):
     from forum.services.importer import run_stackexchange_import
 
-    settings = _settings()
-    summary = asyncio.run(
+    return asyncio.run(
         _with_database(
             settings,
             lambda: run_stackexchange_import(
@@ -99,9 +109,6 @@ def cmd_import(args: argparse.Namespace) -> None:
             ),
         )
     )
-    print(summary.describe())
-    if summary.failed_rows:
-        sys.exit(1)
 
 
 def cmd_promote(args: argparse.Namespace) -> None:
@@ -115,6 +122,25 @@ def cmd_promote(args: argparse.Namespace) -> None:
         message = error.errors["role"] if hasattr(error, "errors") else error.message
         sys.exit(f"forum promote: {message}")
     print(f"{member.display_name} ({member.handle}) is now {member.permission}.")
+
+
+def cmd_bench_data(args: argparse.Namespace) -> None:
+    import json
+
+    from forum.db import apply_migrations
+    from forum.services.benchdata import SIZES, do_load_bench_data
+
+    settings = _settings()
+    asyncio.run(apply_migrations(settings.database_url))
+    try:
+        summary = asyncio.run(
+            _with_database(
+                settings, lambda: do_load_bench_data(settings.database_url, SIZES[args.size])
+            )
+        )
+    except ValueError as error:
+        sys.exit(f"forum bench-data: {error}")
+    print(json.dumps(summary, indent=2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stackexchange.add_argument("--quiet", action="store_true", help="Hide the progress bar.")
     stackexchange.set_defaults(handler=cmd_import)
+
+    bench_data = commands.add_parser(
+        "bench-data", help="Load generated benchmark data into an empty database."
+    )
+    bench_data.add_argument(
+        "--size", choices=["small", "large", "tiny"], default="small",
+        help="small: 2,000 members, 20,000 threads, 200,000 posts. large: 1,000,000 posts.",
+    )
+    bench_data.set_defaults(handler=cmd_bench_data)
 
     promote = commands.add_parser("promote", help="Change a member's site permission.")
     promote.add_argument("email", help="The member's email address or handle.")

@@ -58,3 +58,11 @@ class ThreadLocked(ForumError):
     status = 409
     code = "thread_locked"
     default_message = "This thread is locked. Start a new thread instead."
+
+
+class Conflict(ForumError):
+    """Raised when a request is well formed but the object's current state does not allow it."""
+
+    status = 409
+    code = "conflict"
+    default_message = "That cannot be done now. Reload the page to see the latest version and try again."

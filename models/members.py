@@ -30,6 +30,8 @@ class MemberState(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     ERASED = "erased"
+    # A moderator turned down the membership request of a member from an unapproved organisation.
+    REJECTED = "rejected"
 
 
 class Organisation(Model):
@@ -63,6 +65,13 @@ class Member(Model):
         MemberPermission, max_length=20, default=MemberPermission.MEMBER
     )
     state = fields.CharEnumField(MemberState, max_length=20, default=MemberState.ACTIVE)
+    # Shown to the member while the state is SUSPENDED. The suspension ends at suspended_until.
+    suspended_until = fields.DatetimeField(null=True)
+    suspension_reason = fields.TextField(default="")
+    # A silenced member can read but not post. NULL silenced_until means until lifted.
+    is_silenced = fields.BooleanField(default=False)
+    silenced_until = fields.DatetimeField(null=True)
+    silence_reason = fields.TextField(default="")
     bio = fields.TextField(default="")
     # Placeholder authors created by an import carry the source's name and are never signed in.
     is_imported = fields.BooleanField(default=False)

@@ -1,5 +1,6 @@
 """Threads, their posts and every stored revision of a post."""
 
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -18,6 +19,8 @@ class ThreadState(StrEnum):
     SOLVED = "solved"
     LOCKED = "locked"
     HIDDEN = "hidden"
+    # Waiting for a moderator after the author confirmed that flagged personal data is safe.
+    HELD = "held"
 
 
 class Thread(Model):
@@ -48,6 +51,21 @@ class Thread(Model):
     source_id = fields.CharField(max_length=40, null=True)
     source_url = fields.CharField(max_length=400, null=True)
     source_license = fields.CharField(max_length=60, null=True)
+    # Moderation. A locked thread's state is LOCKED unless it is also hidden or held, and
+    # locked_at stays set so that unhiding it restores the lock.
+    locked_at = fields.DatetimeField(null=True)
+    lock_reason = fields.CharField(max_length=500, default="")
+    # A pinned thread with pinned_until in the past counts as unpinned.
+    pinned_until = fields.DatetimeField(null=True)
+    # Slow mode: the minimum gap, in seconds, between one member's posts (0 means off).
+    slow_mode_seconds = fields.IntField(default=0)
+    slow_mode_until = fields.DatetimeField(null=True)
+    slow_mode_reason = fields.CharField(max_length=500, default="")
+    slow_mode_by: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="slow_mode_threads", null=True, on_delete=fields.SET_NULL
+    )
+    # Set on a thread whose posts were merged into another, whose id it holds.
+    merged_into_id = fields.IntField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -66,6 +84,19 @@ class Thread(Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_pinned_now(self) -> bool:
+        """Whether the thread is pinned and its pin, if it has an expiry, has not expired."""
+        if not self.pinned:
+            return False
+        return self.pinned_until is None or self.pinned_until > datetime.now(UTC)
+
+    @property
+    def slow_mode_active(self) -> bool:
+        if self.slow_mode_seconds <= 0:
+            return False
+        return self.slow_mode_until is None or self.slow_mode_until > datetime.now(UTC)
 
 
 class Post(Model):
@@ -86,6 +117,15 @@ class Post(Model):
     renderer_version = fields.SmallIntField()
     revision_count = fields.IntField(default=1)
     is_hidden = fields.BooleanField(default=False)
+    # Visible only to its author and moderators until a moderator approves it, because the
+    # author confirmed that personal data the check found is synthetic or public.
+    held_for_review = fields.BooleanField(default=False)
+    # A redaction tombstone. The content of the post and of every revision was replaced.
+    redacted_at = fields.DatetimeField(null=True)
+    redacted_by: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="redacted_posts", null=True, on_delete=fields.SET_NULL
+    )
+    redaction_reason = fields.CharField(max_length=500, default="")
     score = fields.IntField(default=0)
     source_site = fields.CharField(max_length=120, null=True)
     source_id = fields.CharField(max_length=40, null=True)

@@ -6,6 +6,7 @@ place and the per-role test walks every entry.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -39,10 +40,46 @@ class Action(StrEnum):
     ACCEPT_DUPLICATE = "accept_duplicate"
     VIEW_NOTIFICATIONS = "view_notifications"
     MARK_NOTIFICATIONS_READ = "mark_notifications_read"
+    FLAG = "flag"
+    REVIEW_FLAGS = "review_flags"
+    LOCK_THREAD = "lock_thread"
+    PIN_THREAD = "pin_thread"
+    MOVE_THREAD = "move_thread"
+    MERGE_THREADS = "merge_threads"
+    SPLIT_THREAD = "split_thread"
+    HIDE = "hide"
+    REDACT_POST = "redact_post"
+    SET_SLOW_MODE = "set_slow_mode"
+    MANAGE_CANNED_REASONS = "manage_canned_reasons"
+    SUSPEND_MEMBER = "suspend_member"
+    SILENCE_MEMBER = "silence_member"
+    NOTE_MEMBER = "note_member"
+    APPROVE_MEMBER = "approve_member"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    REVIEW_HELD_POSTS = "review_held_posts"
 
 
 def _is_active(member: Member | None) -> bool:
-    return member is not None and member.state == MemberState.ACTIVE
+    """Whether the member may act at all. A suspension counts as over once its end passes."""
+    if member is None:
+        return False
+    if member.state == MemberState.SUSPENDED:
+        return member.suspended_until is not None and member.suspended_until <= datetime.now(UTC)
+    return member.state == MemberState.ACTIVE
+
+
+def is_silenced(member: Member | None) -> bool:
+    """Whether a moderator's silence on the member is in force. NULL silenced_until never ends."""
+    if member is None or not member.is_silenced:
+        return False
+    return member.silenced_until is None or member.silenced_until > datetime.now(UTC)
+
+
+def _can_contribute(member: Member | None) -> bool:
+    """Active and not silenced. Silence makes a member read-only: no threads, replies,
+    edits, votes or duplicate suggestions. Flagging stays open to silenced members,
+    because a flag is how they report abuse aimed at them."""
+    return _is_active(member) and not is_silenced(member)
 
 
 def _at_least(member: Member | None, permission: MemberPermission) -> bool:
@@ -54,23 +91,25 @@ def _is_moderator(member: Member | None) -> bool:
 
 
 def _view_thread(member: Member | None, thread: Thread) -> bool:
+    if thread.state == ThreadState.HELD:
+        return _is_moderator(member) or (member is not None and thread.author_id == member.id)
     return thread.state != ThreadState.HIDDEN or _is_moderator(member)
 
 
 def _create_thread(member: Member | None, kind: Any = None) -> bool:
     if kind == ThreadKind.ANNOUNCEMENT:
-        return _is_moderator(member)
-    return _is_active(member)
+        return _is_moderator(member) and _can_contribute(member)
+    return _can_contribute(member)
 
 
 def _reply(member: Member | None, thread: Thread) -> bool:
-    if not _is_active(member) or not _view_thread(member, thread):
+    if not _can_contribute(member) or not _view_thread(member, thread):
         return False
     return thread.state != ThreadState.LOCKED or _is_moderator(member)
 
 
 def _edit_post(member: Member | None, post: Post) -> bool:
-    if not _is_active(member):
+    if not _can_contribute(member) or post.redacted_at is not None:
         return False
     if _is_moderator(member):
         return True
@@ -79,7 +118,7 @@ def _edit_post(member: Member | None, post: Post) -> bool:
 
 def _is_asker_or_moderator(member: Member | None, thread: Thread) -> bool:
     """The asker decides about their own visible question, and a moderator about any."""
-    if not _is_active(member) or thread.kind != ThreadKind.QUESTION:
+    if not _can_contribute(member) or thread.kind != ThreadKind.QUESTION:
         return False
     if _is_moderator(member):
         return True
@@ -87,13 +126,39 @@ def _is_asker_or_moderator(member: Member | None, thread: Thread) -> bool:
 
 
 def _vote(member: Member | None, post: Post) -> bool:
-    if not _is_active(member) or post.author_id == member.id or post.is_hidden:
+    if not _can_contribute(member) or post.author_id == member.id or post.is_hidden:
         return False
     return post.thread.state != ThreadState.HIDDEN
 
 
 def _suggest_duplicate(member: Member | None, thread: Thread) -> bool:
-    return _is_active(member) and thread.state != ThreadState.HIDDEN
+    return _can_contribute(member) and thread.state != ThreadState.HIDDEN
+
+
+def _flag(member: Member | None, item: Post | Thread) -> bool:
+    """Any active member, silenced or not, may flag a visible item that is not their own."""
+    if not _is_active(member) or item.author_id == member.id:
+        return False
+    if isinstance(item, Post):
+        return not item.is_hidden and not item.held_for_review and _view_thread(member, item.thread)
+    return _view_thread(member, item)
+
+
+def _redact_post(member: Member | None, post: Post | None = None) -> bool:
+    return _is_moderator(member) and (post is None or post.redacted_at is None)
+
+
+def _outranks(member: Member | None, target: Member | None = None) -> bool:
+    """A moderator acts on members ranked below them, so never on themselves or an admin."""
+    if not _is_moderator(member):
+        return False
+    if target is None:
+        return True
+    return target.id != member.id and RANK[target.permission] < RANK[member.permission]
+
+
+def _approve_member(member: Member | None, target: Member | None = None) -> bool:
+    return _is_moderator(member) and (target is None or target.state == MemberState.PENDING)
 
 
 RULES: dict[Action, Callable[..., bool]] = {
@@ -115,6 +180,23 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.ACCEPT_DUPLICATE: _is_asker_or_moderator,
     Action.VIEW_NOTIFICATIONS: lambda member, obj=None: member is not None,
     Action.MARK_NOTIFICATIONS_READ: lambda member, obj=None: member is not None,
+    Action.FLAG: _flag,
+    Action.REVIEW_FLAGS: lambda member, obj=None: _is_moderator(member),
+    Action.LOCK_THREAD: lambda member, obj=None: _is_moderator(member),
+    Action.PIN_THREAD: lambda member, obj=None: _is_moderator(member),
+    Action.MOVE_THREAD: lambda member, obj=None: _is_moderator(member),
+    Action.MERGE_THREADS: lambda member, obj=None: _is_moderator(member),
+    Action.SPLIT_THREAD: lambda member, obj=None: _is_moderator(member),
+    Action.HIDE: lambda member, obj=None: _is_moderator(member),
+    Action.REDACT_POST: _redact_post,
+    Action.SET_SLOW_MODE: lambda member, obj=None: _is_moderator(member),
+    Action.MANAGE_CANNED_REASONS: lambda member, obj=None: _at_least(member, MemberPermission.ADMIN),
+    Action.SUSPEND_MEMBER: _outranks,
+    Action.SILENCE_MEMBER: _outranks,
+    Action.NOTE_MEMBER: lambda member, obj=None: _is_moderator(member),
+    Action.APPROVE_MEMBER: _approve_member,
+    Action.VIEW_AUDIT_LOG: lambda member, obj=None: _is_moderator(member),
+    Action.REVIEW_HELD_POSTS: lambda member, obj=None: _is_moderator(member),
 }
 
 
@@ -130,8 +212,32 @@ def require(member: Member | None, action: Action, obj: Any = None) -> None:
 
     if member is None:
         raise SignInRequired()
-    if member.state == MemberState.SUSPENDED:
-        raise Forbidden("Your account is suspended, so you cannot do that until the suspension ends.")
+    if member.state == MemberState.SUSPENDED and not _is_active(member):
+        raise Forbidden(_suspension_message(member))
     if member.state == MemberState.PENDING:
         raise Forbidden("Your account is waiting for approval. You can read threads until then.")
+    if member.state == MemberState.REJECTED:
+        raise Forbidden("Your membership request was not approved, so you can only read threads.")
+    if is_silenced(member):
+        raise Forbidden(_silence_message(member))
     raise Forbidden()
+
+
+def _suspension_message(member: Member) -> str:
+    until = f" until {_format_moment(member.suspended_until)}" if member.suspended_until else ""
+    message = f"Your account is suspended{until}, so you cannot do that until the suspension ends."
+    if member.suspension_reason:
+        message += f" The moderators gave this reason: {member.suspension_reason}"
+    return message
+
+
+def _silence_message(member: Member) -> str:
+    until = f" until {_format_moment(member.silenced_until)}" if member.silenced_until else ""
+    message = f"A moderator has made your account read-only{until}, so you cannot post or vote."
+    if member.silence_reason:
+        message += f" The moderators gave this reason: {member.silence_reason}"
+    return message
+
+
+def _format_moment(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%-d %B %Y at %H:%M UTC")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -181,9 +182,8 @@ def body_length(rng: random.Random) -> int:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """Lower-case ASCII slug, the same rule as the forum's posting service."""
-    characters = [c if c.isascii() and c.isalnum() else "-" for c in text.lower()]
-    slug = "-".join(part for part in "".join(characters).split("-") if part)
+    """Return a lower-case ASCII slug, the rule of the forum's posting service for ASCII titles."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "thread"
 
 
@@ -247,6 +247,9 @@ class Dataset:
         self.members = self._make_members(rng)
         self.hot_thread_id = size.threads
         self.threads = self._make_threads(rng)
+        for post in self.posts():
+            thread = self.threads[post.thread_id - 1]
+            thread.last_activity_at, thread.last_poster_id = post.created_at, post.author_id
 
     def _make_members(self, rng: random.Random) -> list[MemberRow]:
         role_weights = _cumulative([ROLE_WEIGHTS.get(role, 1) for role in self.roles])
@@ -326,9 +329,8 @@ class Dataset:
         hot.kind, hot.state, hot.skill_area = "question", "open", HOT_SKILL_AREA
         hot.roles = sorted({HOT_ROLE, *hot.roles} & set(self.roles)) or [self.roles[0]]
         hot.created_at = BASE_TIME + timedelta(days=SPAN_DAYS - 3)
-        for post in self.posts():
-            thread = threads[post.thread_id - 1]
-            thread.last_activity_at, thread.last_poster_id = post.created_at, post.author_id
+        # The reply path writes to the thread before the hot one, so it must take replies.
+        threads[-2].state = "open"
         return threads
 
     def posts(self) -> Iterator[PostRow]:
@@ -336,6 +338,8 @@ class Dataset:
         rng = random.Random(self.seed + 1)
         member_ids = range(1, len(self.members) + 1)
         end = BASE_TIME + timedelta(days=SPAN_DAYS)
+        # Ordinary threads stop a minute short of the end, so the hot thread is the latest.
+        latest_ordinary = end - timedelta(minutes=1)
         post_id = 0
         for thread in self.threads:
             is_hot = thread.id == self.hot_thread_id
@@ -346,7 +350,8 @@ class Dataset:
                 if number == 1:
                     author = thread.author_id
                 else:
-                    moment = min(moment + timedelta(seconds=rng.expovariate(1 / mean_gap)), end)
+                    limit = end if is_hot else latest_ordinary
+                    moment = min(moment + timedelta(seconds=rng.expovariate(1 / mean_gap)), limit)
                     author = rng.choices(member_ids, cum_weights=self._member_weights)[0]
                 if is_hot and number == thread.post_count:
                     moment = end
@@ -371,7 +376,242 @@ class Dataset:
             "hot_thread_id": hot.id,
             "hot_thread_slug": hot.slug,
             "hot_thread_posts": hot.post_count,
+            "reply_thread_id": self.threads[-2].id,
             "skill_area": HOT_SKILL_AREA,
             "role": HOT_ROLE,
             "bench_handle": BENCH_HANDLE,
         }
+
+
+# ---------------------------------------------------------------------------------------
+# Loading a data set into the forum's database. Everything below needs the forum's
+# virtual environment: Tortoise, the models and the Markdown renderer.
+
+BATCH_ROWS = 5000
+
+
+def _stored_value(value, *, sqlite: bool):
+    """Convert a Python value to what the database driver takes for a column."""
+    import enum
+    import json
+
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if sqlite and isinstance(value, bool):
+        return int(value)
+    if sqlite and isinstance(value, datetime):
+        # Tortoise writes SQLite datetimes as str(datetime), so sorting as text stays right.
+        return str(value)
+    return value
+
+
+class _Table:
+    """The columns of one model's table, with a default for each column the loader leaves out.
+
+    Columns other features add later are filled from their model defaults, so the loader
+    keeps working as the schema grows.
+    """
+
+    def __init__(self, model, now: datetime, *, sqlite: bool) -> None:
+        meta = model._meta
+        self.name = meta.db_table
+        self.sqlite = sqlite
+        self.columns = list(meta.fields_db_projection.values())
+        self.defaults = {}
+        for field_name, column in meta.fields_db_projection.items():
+            field = meta.fields_map[field_name]
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default = now
+            elif callable(field.default):
+                default = field.default()
+            else:
+                default = field.default
+            self.defaults[column] = default
+
+    def row(self, values: dict) -> tuple:
+        merged = {**self.defaults, **values}
+        return tuple(_stored_value(merged[column], sqlite=self.sqlite) for column in self.columns)
+
+
+class _SqliteWriter:
+    def __init__(self, path: str) -> None:
+        import sqlite3
+
+        self.connection = sqlite3.connect(path, isolation_level=None)
+        # Safe for a one-off load: a crash leaves a database that is loaded again from empty.
+        self.connection.execute("PRAGMA synchronous = OFF")
+        self.connection.execute("BEGIN")
+
+    async def write(self, table: _Table, rows: list[tuple], columns: list[str] | None = None) -> None:
+        columns = columns or table.columns
+        names = ", ".join(f'"{column}"' for column in columns)
+        marks = ", ".join("?" for _ in columns)
+        self.connection.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+
+    async def finish(self) -> None:
+        self.connection.execute("COMMIT")
+        self.connection.execute("ANALYZE")
+        self.connection.close()
+
+
+class _PostgresWriter:
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, url: str) -> _PostgresWriter:
+        import asyncpg
+
+        connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        writer = cls(connection)
+        writer.transaction = connection.transaction()
+        await writer.transaction.start()
+        return writer
+
+    async def write(self, table: _Table, rows: list[tuple], columns: list[str] | None = None) -> None:
+        await self.connection.copy_records_to_table(
+            table.name, records=rows, columns=columns or table.columns
+        )
+
+    async def finish(self) -> None:
+        # Ids were given explicitly, so move each serial sequence past the highest one.
+        for table in ("organisation", "member", "thread", "post", "revision"):
+            await self.connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))"
+            )
+        await self.transaction.commit()
+        await self.connection.execute("ANALYZE")
+        await self.connection.close()
+
+
+def render_body_pool(bodies: list[str]) -> list[str]:
+    from forum.markdown import render_markdown
+
+    return [render_markdown(body, max_length=MAX_BODY_LENGTH * 2) for body in bodies]
+
+
+async def list_taxonomy() -> dict:
+    """Return the skill areas and roles in the order the data set spreads threads over them.
+
+    A peer forum's seeding script takes this as JSON, so both get the same spread.
+    """
+    from models import Role, SkillArea
+
+    areas = await SkillArea.all().order_by("position", "id").values("id", "slug", "name")
+    roles = await Role.all().order_by("position", "id").values("id", "slug", "name")
+    return {"skill_areas": list(areas), "roles": list(roles)}
+
+
+async def do_load_bench_data(
+    database_url: str, size: BenchSize, *, seed: int = SEED, progress=print
+) -> dict:
+    """Load a generated data set into an empty, migrated database; return its description.
+
+    Rows are written with the database's bulk paths (``executemany`` on SQLite, ``COPY`` on
+    PostgreSQL) in one transaction, so a failed load leaves the database empty.
+    Raises ``ValueError`` when the database already has threads or members.
+    """
+    import time
+
+    from forum.markdown import RENDERER_VERSION
+    from models import Member, Organisation, Post, Revision, Thread
+
+    if await Thread.exists() or await Member.exists():
+        raise ValueError("The database already has members or threads; load into an empty one.")
+    taxonomy = await list_taxonomy()
+    areas = {area["slug"]: area["id"] for area in taxonomy["skill_areas"]}
+    roles = {role["slug"]: role["id"] for role in taxonomy["roles"]}
+    sqlite = database_url.startswith("sqlite://")
+
+    started = time.perf_counter()
+    dataset = Dataset(size, list(areas), list(roles), seed=seed)
+    progress(f"Planned {size.posts:,} posts in {time.perf_counter() - started:.1f} s.")
+    started = time.perf_counter()
+    pool_html = render_body_pool(dataset.bodies)
+    progress(f"Rendered {len(pool_html):,} post bodies in {time.perf_counter() - started:.1f} s.")
+
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    tables = {
+        model: _Table(model, now, sqlite=sqlite)
+        for model in (Organisation, Member, Thread, Post, Revision)
+    }
+    if sqlite:
+        writer = _SqliteWriter(database_url.removeprefix("sqlite://"))
+    else:
+        writer = await _PostgresWriter.open(database_url)
+
+    await writer.write(tables[Organisation], [
+        tables[Organisation].row({
+            "id": number, "slug": f"bench-council-{number:03d}", "name": name,
+            "kind": "local_authority", "email_domains": [f"council{number:03d}.bench.example"],
+            "approved": True, "created_at": BASE_TIME, "updated_at": BASE_TIME,
+        })
+        for number, name in enumerate(dataset.organisations, start=1)
+    ])
+    await writer.write(tables[Member], [
+        tables[Member].row({
+            "id": member.id, "handle": member.handle, "display_name": member.display_name,
+            "email": f"{member.handle}@council{member.organisation:03d}.bench.example",
+            "organisation_id": member.organisation, "role_id": roles[member.role],
+            "created_at": member.created_at, "updated_at": member.created_at,
+        })
+        for member in dataset.members
+    ])
+    await writer.write(tables[Thread], [
+        tables[Thread].row({
+            "id": thread.id, "title": thread.title, "slug": thread.slug, "kind": thread.kind,
+            "state": thread.state, "skill_area_id": areas[thread.skill_area],
+            "author_id": thread.author_id, "post_count": thread.post_count,
+            "last_activity_at": thread.last_activity_at, "last_poster_id": thread.last_poster_id,
+            "created_at": thread.created_at, "updated_at": thread.last_activity_at,
+        })
+        for thread in dataset.threads
+    ])
+    links = [(thread.id, roles[slug]) for thread in dataset.threads for slug in thread.roles]
+    link_table = _Table(Thread, now, sqlite=sqlite)
+    link_table.name = "thread_role"
+    await writer.write(link_table, links, columns=["thread_id", "role_id"])
+    progress(f"Wrote members and threads in {time.perf_counter() - started:.1f} s.")
+
+    posts, revisions = [], []
+    written = 0
+    for post in dataset.posts():
+        source, html = dataset.bodies[post.body], pool_html[post.body]
+        posts.append(tables[Post].row({
+            "id": post.id, "thread_id": post.thread_id, "number": post.number,
+            "author_id": post.author_id, "source": source, "html": html,
+            "renderer_version": RENDERER_VERSION, "created_at": post.created_at,
+            "updated_at": post.created_at,
+        }))
+        revisions.append(tables[Revision].row({
+            "id": post.id, "post_id": post.id, "number": 1, "source": source, "html": html,
+            "renderer_version": RENDERER_VERSION, "editor_id": post.author_id,
+            "created_at": post.created_at,
+        }))
+        if len(posts) == BATCH_ROWS:
+            await writer.write(tables[Post], posts)
+            await writer.write(tables[Revision], revisions)
+            written += len(posts)
+            posts, revisions = [], []
+            if written % 100_000 == 0:
+                progress(f"Wrote {written:,} posts in {time.perf_counter() - started:.1f} s.")
+    if posts:
+        await writer.write(tables[Post], posts)
+        await writer.write(tables[Revision], revisions)
+    await writer.finish()
+    progress(f"Wrote every row in {time.perf_counter() - started:.1f} s.")
+    return dataset.describe()
+
+
+async def do_start_bench_session(secret_key: str, days: int = 2) -> tuple[str, str]:
+    """Sign the bench member in; return the session cookie value and the session id."""
+    from forum.auth.sessions import do_start_session
+    from models import Member
+
+    member = await Member.get(handle=BENCH_HANDLE)
+    cookie, session = await do_start_session(member, secret_key=secret_key, days=days)
+    return cookie, session.id

@@ -77,8 +77,8 @@ POST_TYPE_NAMES = {
 AUDIENCE_ROLES = ("la-data", "cg-data")
 
 # Tags common on Stack Exchange's data sites, mapped to this forum's skill areas. It is
-# used when no tag map file is given; docs/examples/stackexchange-tag-map.json holds the
-# same map as a starting point for your own.
+# used when no tag map file is given. docs/examples/stackexchange-tag-map.json contains
+# the same map, as a starting point for your own.
 DEFAULT_TAG_MAP: dict[str, str] = {
     "sql": "sql-data-engineering",
     "mysql": "sql-data-engineering",
@@ -178,12 +178,13 @@ LICENCE_3_FROM = datetime(2011, 4, 8, tzinfo=UTC)
 LICENCE_4_FROM = datetime(2018, 5, 2, tzinfo=UTC)
 
 # Column sizes from models.threads and models.members.
-SOURCE_ID_MAX = 40
 SOURCE_SITE_MAX = 120
 SOURCE_LICENSE_MAX = 60
 HANDLE_MAX = 40
 DISPLAY_NAME_MAX = 120
 HANDLE_ATTEMPTS_MAX = 50
+# Ids are stored in SQLite INTEGER columns while spooled, which are signed 64-bit.
+ID_MAX = 2**63 - 1
 
 UNKNOWN_AUTHOR_ID = "unknown"
 COMMUNITY_USER_ID = -1
@@ -200,7 +201,7 @@ class ImportFileError(ValueError):
 
 @dataclass
 class ImportSummary:
-    """What one import added, skipped and rejected."""
+    """Counts of what one import added, skipped and rejected."""
 
     threads_added: int = 0
     # Answers added as posts, not counting the opening posts of new threads.
@@ -343,9 +344,12 @@ def _required_int(attributes: dict[str, str], name: str) -> int:
     if not value:
         raise _RowError(f"{name} is missing")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise _RowError(f"{name} {value!r} is not a whole number") from None
+    if abs(number) > ID_MAX:
+        raise _RowError(f"{name} {value!r} is out of range")
+    return number
 
 
 def _optional_int(attributes: dict[str, str], name: str) -> int | None:
@@ -410,7 +414,7 @@ def _licence(attributes: dict[str, str], created_at: datetime) -> str:
 
 
 def _author(attributes: dict[str, str]) -> _AuthorRef:
-    """Identify the author: the OwnerUserId, else the OwnerDisplayName, else nobody.
+    """Identify the author by OwnerUserId, else by OwnerDisplayName, else as unknown.
 
     Deleted accounts keep only a display name, so such authors are matched by the
     name's hash. Every post with neither shares the site's "Unknown author".
@@ -664,7 +668,9 @@ def load_tag_map(tag_map_path: str | Path | None) -> dict[str, str]:
     tag_map = {}
     for tag, slug in data.items():
         if not isinstance(slug, str):
-            raise ValueError(f"Tag map {path} gives tag {tag!r} a {type(slug).__name__}, not a slug.")
+            raise ValueError(
+                f"Tag map {path} gives tag {tag!r} a {type(slug).__name__}, not a skill area slug."
+            )
         tag_map[tag.strip().lower()] = slug.strip()
     return tag_map
 
@@ -758,14 +764,16 @@ class _AuthorDirectory:
         refs = list(refs)
         attempts = {ref.source_id: 1 for ref in refs}
         while True:
-            handles = {ref.source_id: self._handle(ref.handle_tail, attempts[ref.source_id]) for ref in refs}
-            taken = set(
-                await Member.filter(handle__in=list(handles.values())).values_list("handle", flat=True)
-            )
+            handles = {
+                ref.source_id: self._handle(ref.handle_tail, attempts[ref.source_id])
+                for ref in refs
+            }
+            used_query = Member.filter(handle__in=list(handles.values()))
+            used = set(await used_query.values_list("handle", flat=True))
             chosen: set[str] = set()
             clashes = []
             for source_id, handle in handles.items():
-                if handle in taken or handle in chosen:
+                if handle in used or handle in chosen:
                     clashes.append(source_id)
                 chosen.add(handle)
             if not clashes:
@@ -933,7 +941,8 @@ async def _append_answers(
         numbers = await Post.filter(thread_id=thread_id).order_by("-number").limit(1).values_list(
             "number", flat=True
         )
-        post_ids = await _store_posts(context, thread_id, answers, numbers[0] + 1, member_ids)
+        first_number = (numbers[0] if numbers else 0) + 1
+        post_ids = await _store_posts(context, thread_id, answers, first_number, member_ids)
 
         changes: dict[str, object] = {}
         latest = max(answers, key=lambda answer: answer.created_at)
@@ -985,9 +994,9 @@ def _spool_answers(
         except _RowError as error:
             context.fail(_row_label(attributes, ordinal), str(error))
             continue
-        kept = {name: attributes[name] for name in _SPOOLED_ATTRIBUTES if name in attributes}
-        kept["Id"] = str(post_id)
-        if not spool.add(post_id, question_id, created_at, kept):
+        spooled = {name: attributes[name] for name in _SPOOLED_ATTRIBUTES if name in attributes}
+        spooled["Id"] = str(post_id)
+        if not spool.add(post_id, question_id, created_at, spooled):
             context.fail(str(post_id), "another answer in the file has the same Id")
     progress.update(task, total=rows, completed=rows)
     return rows
@@ -1037,12 +1046,23 @@ async def _import_question(
         return
 
     try:
+        if question_id in context.post_source_ids:
+            raise _RowError("Id is already used by an answer")
         question = _parse_question(attributes, site=context.site, max_length=context.max_length)
     except _RowError as error:
         context.fail(question_id, str(error))
         summary.orphan_answers += len(answer_rows)
         return
-    answers = _parse_answers(context, answer_rows, _code_language_for(question.tags))
+
+    # Post source ids are unique per site, so an answer that shares an Id with a
+    # question would make the whole thread's insert fail.
+    unique_rows = []
+    for row in answer_rows:
+        if row["Id"] == question_id or row["Id"] in context.post_source_ids:
+            context.fail(row["Id"], "Id is already used by a question")
+        else:
+            unique_rows.append(row)
+    answers = _parse_answers(context, unique_rows, _code_language_for(question.tags))
     await _create_thread(context, question, answers)
 
 

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from forum.auth.policy import Action, require
 from forum.errors import ValidationFailed
 from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
+from forum.services import writing
 from forum.services.browsing import Taxonomy
 from models import Member, Post, Revision, Thread, ThreadKind
 
@@ -93,11 +94,20 @@ def check_thread_draft(
 
 
 async def do_create_thread(
-    member: Member, draft: ThreadDraft, taxonomy: Taxonomy, *, max_length: int
+    member: Member,
+    draft: ThreadDraft,
+    taxonomy: Taxonomy,
+    *,
+    max_length: int,
+    base_url: str = "",
 ) -> Thread:
-    """Create a thread with its opening post and first revision."""
+    """Create a thread with its opening post and first revision, and tell anyone it mentions.
+
+    ``base_url`` is the forum's public address, so that pasted links to threads get titles.
+    """
     require(member, Action.CREATE_THREAD, draft.kind)
     html = check_thread_draft(member, draft, taxonomy, max_length)
+    html = await writing.add_thread_titles(html, base_url=base_url)
     title = " ".join(draft.title.split())
     now = datetime.now(UTC)
     roles = [taxonomy.role(slug) for slug in dict.fromkeys(draft.roles)]
@@ -125,6 +135,7 @@ async def do_create_thread(
             created_at=now,
         )
         await _store_revision(post, member)
+        await writing.do_after_post(member, thread, post)
 
     logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
     return thread
@@ -137,10 +148,16 @@ async def do_reply(
     *,
     max_length: int,
     reply_to: Post | None = None,
+    base_url: str = "",
 ) -> Post:
-    """Add a post to a thread, moving its counters in the same transaction."""
+    """Add a post to a thread, moving its counters in the same transaction.
+
+    In that transaction it also notifies the people the reply concerns and deletes the
+    member's draft for the thread (see ``writing.do_after_post``).
+    """
     require(member, Action.REPLY, thread)
     html = check_body(body, max_length)
+    html = await writing.add_thread_titles(html, base_url=base_url)
     now = datetime.now(UTC)
 
     async with in_transaction():
@@ -160,6 +177,7 @@ async def do_reply(
             created_at=now,
         )
         await _store_revision(post, member)
+        await writing.do_after_post(member, thread, post)
 
     logger.info(
         "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
@@ -168,14 +186,25 @@ async def do_reply(
 
 
 async def do_edit_post(
-    member: Member, post: Post, body: str, *, max_length: int, reason: str = ""
+    member: Member,
+    post: Post,
+    body: str,
+    *,
+    max_length: int,
+    reason: str = "",
+    base_url: str = "",
 ) -> Post:
-    """Change a post's body, keeping the new version as another revision."""
+    """Change a post's body, keeping the new version as another revision.
+
+    Members the edit newly mentions are notified in the same transaction.
+    """
     require(member, Action.EDIT_POST, post)
     html = check_body(body, max_length)
     if body == post.source:
         return post
 
+    html = await writing.add_thread_titles(html, base_url=base_url)
+    previous_html = post.html
     now = datetime.now(UTC)
     async with in_transaction():
         await Post.filter(id=post.id).update(
@@ -187,6 +216,7 @@ async def do_edit_post(
         )
         await post.refresh_from_db(fields=["source", "html", "edited_at", "revision_count"])
         await _store_revision(post, member, reason=reason.strip()[:200])
+        await writing.do_after_post(member, None, post, previous_html=previous_html)
 
     logger.info("post edited", extra={"post_id": post.id, "member_id": member.id})
     return post

@@ -1,16 +1,18 @@
 """Every action in the policy, for every kind of visitor, in one table."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from forum.auth.policy import RULES, Action, can, require
 from forum.errors import Forbidden, SignInRequired
 from models import Member, MemberState, Post, Thread, ThreadKind, ThreadState
 
-VISITORS = ("anonymous", "member", "suspended", "author", "moderator", "admin")
+VISITORS = ("anonymous", "member", "suspended", "silenced", "pending", "author", "moderator", "admin")
 
 
-def _member(permission: str = "member", state: str = MemberState.ACTIVE, member_id: int = 1):
-    return Member(id=member_id, handle=f"h{member_id}", display_name="M", permission=permission, state=state)
+def _member(permission: str = "member", state: str = MemberState.ACTIVE, member_id: int = 1, **fields):
+    return Member(id=member_id, handle=f"h{member_id}", display_name="M", permission=permission, state=state, **fields)
 
 
 def _visitor(name: str) -> Member | None:
@@ -18,6 +20,8 @@ def _visitor(name: str) -> Member | None:
         "anonymous": None,
         "member": _member(member_id=2),
         "suspended": _member(state=MemberState.SUSPENDED, member_id=1),
+        "silenced": _member(member_id=6, is_silenced=True),
+        "pending": _member(state=MemberState.PENDING, member_id=7),
         "author": _member(member_id=1),
         "moderator": _member("moderator", member_id=3),
         "admin": _member("admin", member_id=4),
@@ -34,10 +38,23 @@ def _post(hidden: bool = False, state: str = ThreadState.OPEN, author_id: int = 
     return post
 
 
+def _redacted_post() -> Post:
+    post = _post(author_id=5)
+    post.redacted_at = datetime(2025, 1, 1, tzinfo=UTC)
+    return post
+
+
+def _target(permission: str = "member", state: str = MemberState.ACTIVE, member_id: int = 9) -> Member:
+    return _member(permission, state, member_id=member_id)
+
+
+MODERATORS = {"moderator", "admin"}
+
 # (action, object factory, visitors allowed); every visitor not listed must be refused.
 TABLE = [
     (Action.VIEW_THREAD, lambda: _thread(), set(VISITORS)),
     (Action.VIEW_THREAD, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
+    (Action.VIEW_THREAD, lambda: _thread(ThreadState.HELD), {"author", "suspended", "moderator", "admin"}),
     (Action.VIEW_HIDDEN_CONTENT, lambda: None, {"moderator", "admin"}),
     (Action.CREATE_THREAD, lambda: ThreadKind.QUESTION, {"member", "author", "moderator", "admin"}),
     (Action.CREATE_THREAD, lambda: ThreadKind.ANNOUNCEMENT, {"moderator", "admin"}),
@@ -47,10 +64,12 @@ TABLE = [
     (Action.REPLY, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
     (Action.EDIT_POST, lambda: _post(), {"author", "moderator", "admin"}),
     (Action.EDIT_POST, lambda: _post(hidden=True), {"moderator", "admin"}),
+    (Action.EDIT_POST, lambda: _post(author_id=6), {"moderator", "admin"}),
+    (Action.EDIT_POST, _redacted_post, set()),
     (Action.VIEW_REVISIONS, lambda: _post(), set(VISITORS)),
     (Action.VIEW_REVISIONS, lambda: _post(state=ThreadState.HIDDEN), {"moderator", "admin"}),
-    (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "author", "moderator", "admin"}),
-    (Action.SIGN_OUT, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
+    (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "silenced", "author", "moderator", "admin"}),
+    (Action.SIGN_OUT, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
     (Action.PROMOTE_MEMBER, lambda: None, {"admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(), {"author", "moderator", "admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.SOLVED), {"author", "moderator", "admin"}),
@@ -64,14 +83,45 @@ TABLE = [
     (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.LOCKED), {"member", "author", "moderator", "admin"}),
     (Action.SAVE_DRAFT, lambda: _thread(), {"member", "author", "moderator", "admin"}),
     (Action.SAVE_DRAFT, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
-    (Action.SUGGEST_MENTIONS, lambda: None, {"member", "author", "moderator", "admin"}),
+    (Action.SUGGEST_MENTIONS, lambda: None, {"member", "silenced", "author", "moderator", "admin"}),
     (Action.SUGGEST_DUPLICATE, lambda: _thread(), {"member", "author", "moderator", "admin"}),
     (Action.SUGGEST_DUPLICATE, lambda: _thread(ThreadState.HIDDEN), set()),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(), {"author", "moderator", "admin"}),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(kind=ThreadKind.RESOURCE), set()),
-    (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
-    (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "suspended", "author", "moderator", "admin"}),
+    (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.FLAG, lambda: _post(author_id=5), {"member", "silenced", "author", "moderator", "admin"}),
+    (Action.FLAG, lambda: _post(), {"member", "silenced", "moderator", "admin"}),
+    (Action.FLAG, lambda: _post(author_id=5, hidden=True), set()),
+    (Action.FLAG, lambda: _post(author_id=5, state=ThreadState.HIDDEN), MODERATORS),
+    (Action.FLAG, lambda: _thread(), {"member", "silenced", "moderator", "admin"}),
+    (Action.FLAG, lambda: _thread(ThreadState.HIDDEN), MODERATORS),
+    (Action.REVIEW_FLAGS, lambda: None, MODERATORS),
+    (Action.LOCK_THREAD, lambda: _thread(), MODERATORS),
+    (Action.PIN_THREAD, lambda: _thread(), MODERATORS),
+    (Action.MOVE_THREAD, lambda: _thread(), MODERATORS),
+    (Action.MERGE_THREADS, lambda: _thread(), MODERATORS),
+    (Action.SPLIT_THREAD, lambda: _thread(), MODERATORS),
+    (Action.HIDE, lambda: _post(), MODERATORS),
+    (Action.HIDE, lambda: _thread(), MODERATORS),
+    (Action.REDACT_POST, lambda: _post(), MODERATORS),
+    (Action.REDACT_POST, _redacted_post, set()),
+    (Action.SET_SLOW_MODE, lambda: _thread(), MODERATORS),
+    (Action.MANAGE_CANNED_REASONS, lambda: None, {"admin"}),
+    (Action.SUSPEND_MEMBER, lambda: _target(), MODERATORS),
+    (Action.SUSPEND_MEMBER, lambda: _target("mentor"), MODERATORS),
+    (Action.SUSPEND_MEMBER, lambda: _target("moderator"), {"admin"}),
+    (Action.SUSPEND_MEMBER, lambda: _target("admin"), set()),
+    (Action.SUSPEND_MEMBER, lambda: _target("moderator", member_id=3), {"admin"}),
+    (Action.SILENCE_MEMBER, lambda: _target(), MODERATORS),
+    (Action.SILENCE_MEMBER, lambda: _target("moderator"), {"admin"}),
+    (Action.SILENCE_MEMBER, lambda: _target("admin"), set()),
+    (Action.NOTE_MEMBER, lambda: _target(), MODERATORS),
+    (Action.APPROVE_MEMBER, lambda: _target(state=MemberState.PENDING), MODERATORS),
+    (Action.APPROVE_MEMBER, lambda: _target(), set()),
+    (Action.VIEW_AUDIT_LOG, lambda: None, MODERATORS),
+    (Action.REVIEW_HELD_POSTS, lambda: None, MODERATORS),
 ]
 
 
@@ -95,3 +145,40 @@ def test_require_asks_anonymous_visitors_to_sign_in():
 def test_require_tells_suspended_members_why():
     with pytest.raises(Forbidden, match="suspended"):
         require(_visitor("suspended"), Action.REPLY, _thread())
+
+
+def test_suspension_ends_at_its_end_time():
+    ended = _member(state=MemberState.SUSPENDED, suspended_until=datetime.now(UTC) - timedelta(minutes=1))
+    running = _member(state=MemberState.SUSPENDED, suspended_until=datetime.now(UTC) + timedelta(days=1))
+
+    assert can(ended, Action.REPLY, _thread())
+    assert not can(running, Action.REPLY, _thread())
+
+
+def test_silence_ends_at_its_end_time():
+    ended = _member(is_silenced=True, silenced_until=datetime.now(UTC) - timedelta(minutes=1))
+    running = _member(is_silenced=True, silenced_until=datetime.now(UTC) + timedelta(days=1))
+
+    assert can(ended, Action.REPLY, _thread())
+    assert not can(running, Action.REPLY, _thread())
+
+
+def test_require_gives_suspended_member_the_reason():
+    member = _member(
+        state=MemberState.SUSPENDED,
+        suspended_until=datetime(2031, 5, 1, 9, 30, tzinfo=UTC),
+        suspension_reason="Repeated personal attacks.",
+    )
+
+    with pytest.raises(Forbidden) as raised:
+        require(member, Action.REPLY, _thread())
+
+    assert "until 1 May 2031 at 09:30 UTC" in raised.value.message
+    assert "Repeated personal attacks." in raised.value.message
+
+
+def test_require_tells_silenced_member_why():
+    member = _member(is_silenced=True, silence_reason="Cooling-off period.")
+
+    with pytest.raises(Forbidden, match="read-only.*Cooling-off period"):
+        require(member, Action.CREATE_THREAD, ThreadKind.QUESTION)

@@ -22,9 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import async_playwright
 
 from forum.auth.sessions import SESSION_COOKIE, do_start_session
 from forum.config import PROJECT_ROOT
@@ -179,16 +185,21 @@ def _forum_server(database_url, tmp_path_factory, pytestconfig):
     _stop_server(process)
 
 
-@pytest.fixture(name="browser", scope="session")
-async def _browser():
+@pytest.fixture(name="chromium_path", scope="session")
+def _chromium_path() -> str:
     if not Path(CHROMIUM_PATH).exists() and not shutil.which(CHROMIUM_PATH):
         pytest.skip(
             f"Chromium not found at {CHROMIUM_PATH}: install it with 'apt-get install chromium' "
             "or set FORUM_CHROMIUM to its path."
         )
+    return CHROMIUM_PATH
+
+
+@pytest.fixture(name="browser", scope="session")
+async def _browser(chromium_path):
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         await browser.close()
