@@ -14,7 +14,13 @@ from forum.auth.policy import can
 from forum.auth.sessions import SESSION_COOKIE, get_session_member
 from forum.config import PROJECT_ROOT, ConfigError, Settings, check_production
 from forum.db import close_database, init_database
-from forum.errors import CsrfFailed, ForumError, SignInRequired, ValidationFailed
+from forum.errors import (
+    CsrfFailed,
+    ForumError,
+    SignInRequired,
+    TooManyRequests,
+    ValidationFailed,
+)
 from forum.logging_setup import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -52,6 +58,10 @@ def create_app(settings: Settings | None = None) -> Quart:
     _register_error_handlers(app)
     _register_template_globals(app, settings)
     _register_blueprints(app)
+    # After the blueprints, so the limiter can find each rate-limited endpoint.
+    from forum.services.rate_limits import init_rate_limits
+
+    init_rate_limits(app)
     return app
 
 
@@ -137,9 +147,13 @@ def _register_error_handlers(app: Quart) -> None:
         body = {"error": error.code, "message": error.message}
         if isinstance(error, ValidationFailed):
             body["errors"] = error.errors
+        headers = {}
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
         if _wants_json():
-            return jsonify(body), error.status
-        return await render_template("error.html", error=error, status=error.status), error.status
+            return jsonify(body), error.status, headers
+        page = await render_template("error.html", error=error, status=error.status)
+        return page, error.status, headers
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException):
@@ -194,3 +208,14 @@ def _register_blueprints(app: Quart) -> None:
     app.register_blueprint(threads.blueprint)
     app.register_blueprint(account.blueprint)
     app.register_blueprint(health.blueprint)
+    from forum.views import notifications, qa
+
+    app.register_blueprint(qa.blueprint)
+    app.register_blueprint(notifications.blueprint)
+    from forum.views import live, search
+
+    app.register_blueprint(search.blueprint)
+    app.register_blueprint(live.blueprint)
+    from forum.views import moderation
+
+    app.register_blueprint(moderation.blueprint)

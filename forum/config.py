@@ -52,11 +52,18 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEVELOPMENT_SECRET_KEY
     redis_url: str | None = None
+    # Start of every Redis channel and key the live updates use, so that several forums
+    # (or test runs) can share one Redis server.
+    redis_prefix: str = "forum"
     dev_sign_in: bool = True
     # Longest post body accepted, in characters of markdown.
     max_post_length: int = 20000
     # Days a browser session lasts without signing in again.
     session_days: int = 14
+    # Minutes without a request after which a session ends.
+    session_idle_minutes: int = 480
+    # OpenID providers members sign in with (forum.auth.providers.ProviderConfig).
+    oidc_providers: tuple = ()
     site_name: str = "Children's Services Data Forum"
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
@@ -90,12 +97,22 @@ class Settings:
             ),
             secret_key=secret_key,
             redis_url=environ.get("FORUM_REDIS_URL") or None,
+            redis_prefix=environ.get("FORUM_REDIS_PREFIX", "").strip() or "forum",
             dev_sign_in=_read_bool(environ, "FORUM_DEV_SIGN_IN", not is_production),
             max_post_length=_read_int(environ, "FORUM_MAX_POST_LENGTH", 20000, 100),
             session_days=_read_int(environ, "FORUM_SESSION_DAYS", 14, 1),
+            session_idle_minutes=_read_int(environ, "FORUM_SESSION_IDLE_MINUTES", 480, 5),
+            oidc_providers=_read_oidc_providers(environ, is_production),
             base_url=environ.get("FORUM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             secure_cookies=_read_bool(environ, "FORUM_SECURE_COOKIES", is_production),
         )
+
+
+def _read_oidc_providers(environ: dict[str, str], is_production: bool) -> tuple:
+    # Imported here because the providers module imports ConfigError from this one.
+    from forum.auth.providers import load_providers
+
+    return load_providers(environ, production=is_production)
 
 
 def normalise_database_url(url: str) -> str:

@@ -2062,3 +2062,38 @@ Please post your questions as replies below, and give each one a 👍 if you'd l
         ],
     },
 ]
+
+
+# Replies that each asker accepted as the answer: thread title and post number (2 is the
+# first reply). The loader marks these questions solved.
+ACCEPTED_ANSWERS = [
+    ("CIN census error 8869: assessment authorised before it started — how do I trace it?", 2),
+    ("Finding overlapping SSDA903 episodes before the validator does", 2),
+    ("DAX measure for a rolling 12-month re-referral rate", 2),
+    ("Sufficiency strategy: estimating how many more in-house foster carers we need", 2),
+    ("pandas: keeping 903 dates as dates when the source mixes formats", 2),
+    ("Subject access requests: is our analytics warehouse in scope?", 2),
+]
+
+# Members who found a post helpful: thread title, post number and their handles. The
+# loader skips a handle that wrote the post, because nobody votes for their own post.
+HELPFUL_VOTES = [
+    ("CIN census error 8869: assessment authorised before it started — how do I trace it?", 2,
+     ["helen.moss", "priya.n", "tom.ashworth", "jamie.holt"]),
+    ("CIN census error 8869: assessment authorised before it started — how do I trace it?", 3,
+     ["helen.moss", "dan.fairweather"]),
+    ("Finding overlapping SSDA903 episodes before the validator does", 2,
+     ["priya.n", "ben.castellano", "lewis.grant"]),
+    ("Finding overlapping SSDA903 episodes before the validator does", 3,
+     ["priya.n", "helen.moss"]),
+    ("DAX measure for a rolling 12-month re-referral rate", 2,
+     ["priya.n", "jamie.holt", "grace.whitlow"]),
+    ("Sufficiency strategy: estimating how many more in-house foster carers we need", 2,
+     ["ben.castellano", "sian.pryce"]),
+    ("pandas: keeping 903 dates as dates when the source mixes formats", 2,
+     ["tom.ashworth", "lewis.grant", "helen.moss", "farah.qureshi"]),
+    ("Subject access requests: is our analytics warehouse in scope?", 2,
+     ["tom.ashworth", "kayleigh.robson", "mod.amira"]),
+    ("Ranking placements per child: ROW_NUMBER, RANK or DENSE_RANK?", 2,
+     ["ben.castellano", "lewis.grant"]),
+]

@@ -66,3 +66,16 @@ class Conflict(ForumError):
     status = 409
     code = "conflict"
     default_message = "That cannot be done now. Reload the page to see the latest version and try again."
+
+
+class TooManyRequests(ForumError):
+    """Raised when a member or address goes over a rate limit. The response carries
+    ``Retry-After`` with ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+    default_message = "You have done that too often in a short time. Wait a minute and try again."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        self.retry_after = max(int(retry_after), 1)
+        super().__init__(message)

@@ -1,5 +1,7 @@
 """Tortoise models for the forum. Migrations live in ``models.migrations``."""
 
+from models.cache import CacheVersion
+from models.identity import Identity, PendingSignIn
 from models.members import Member, MemberPermission, MemberState, Organisation, OrganisationKind
 from models.mentoring import (
     AgreementGoal,
@@ -44,6 +46,9 @@ from models.taxonomy import Role, SkillArea, SkillLevel
 from models.threads import Post, Revision, Thread, ThreadKind, ThreadState
 
 __all__ = [
+    "CacheVersion",
+    "Identity",
+    "PendingSignIn",
     "AgreementGoal",
     "Cadence",
     "MatchingWeights",

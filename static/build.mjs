@@ -38,6 +38,8 @@ const HASH_LENGTH = 8;
 
 // The import in static/src/app.js that the build points at the hashed file.
 const GOVUK_IMPORT = 'from "govuk-frontend"';
+// Modules in static/src/ that app.js imports by relative path.
+const LOCAL_MODULES = ["live.js"];
 
 /** Writes files under content-hashed names and records them in a manifest. */
 class AssetWriter {
@@ -165,8 +167,15 @@ function writeScripts(writer) {
   if (!appSource.includes(GOVUK_IMPORT)) {
     throw new Error(`static/src/app.js must import GOV.UK Frontend as \`${GOVUK_IMPORT}\`.`);
   }
-  // Both files sit at the root of static/dist/, so a relative path resolves.
-  writer.write("app.js", appSource.replaceAll(GOVUK_IMPORT, `from "./${govukName}"`));
+  // The site's own modules that app.js imports as "./name.js", written under
+  // their hashed names. Every file sits at the root of static/dist/, so a
+  // relative path resolves.
+  let script = appSource.replaceAll(GOVUK_IMPORT, `from "./${govukName}"`);
+  for (const moduleName of LOCAL_MODULES) {
+    const hashedName = writer.write(moduleName, fs.readFileSync(path.join(SOURCE_DIR, moduleName), "utf8"));
+    script = script.replaceAll(`"./${moduleName}"`, `"./${hashedName}"`);
+  }
+  writer.write("app.js", script);
 }
 
 function build() {

@@ -46,3 +46,10 @@ async def make_thread(author: Member | None = None, **fields):
     return await do_create_thread(author, draft, taxonomy, max_length=20000)
 
 
+
+
+async def make_reply(thread, author: Member | None = None, body: str = "Here is what we do.", **fields):
+    from forum.services.posting import do_reply
+
+    author = author or await make_member()
+    return await do_reply(author, thread, body, max_length=20000, **fields)

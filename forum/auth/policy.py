@@ -32,6 +32,8 @@ class Action(StrEnum):
     PREVIEW_MARKDOWN = "preview_markdown"
     SIGN_OUT = "sign_out"
     PROMOTE_MEMBER = "promote_member"
+    # Link or remove sign-in identities and end sessions, on one's own account only.
+    MANAGE_OWN_ACCOUNT = "manage_own_account"
     ACCEPT_ANSWER = "accept_answer"
     VOTE = "vote"
     SAVE_DRAFT = "save_draft"
@@ -57,6 +59,7 @@ class Action(StrEnum):
     APPROVE_MEMBER = "approve_member"
     VIEW_AUDIT_LOG = "view_audit_log"
     REVIEW_HELD_POSTS = "review_held_posts"
+    LISTEN_LIVE = "listen_live"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -88,6 +91,12 @@ def _at_least(member: Member | None, permission: MemberPermission) -> bool:
 
 def _is_moderator(member: Member | None) -> bool:
     return _at_least(member, MemberPermission.MODERATOR)
+
+
+def _manage_own_account(member: Member | None, account: Member | None) -> bool:
+    if member is None or account is None or account.id != member.id:
+        return False
+    return _is_active(member) or member.state == MemberState.PENDING
 
 
 def _view_thread(member: Member | None, thread: Thread) -> bool:
@@ -172,6 +181,7 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.PREVIEW_MARKDOWN: lambda member, obj=None: _is_active(member),
     Action.SIGN_OUT: lambda member, obj=None: member is not None,
     Action.PROMOTE_MEMBER: lambda member, obj=None: _at_least(member, MemberPermission.ADMIN),
+    Action.MANAGE_OWN_ACCOUNT: lambda member, account=None: _manage_own_account(member, account),
     Action.ACCEPT_ANSWER: _is_asker_or_moderator,
     Action.VOTE: _vote,
     Action.SAVE_DRAFT: _reply,
@@ -197,6 +207,7 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.APPROVE_MEMBER: _approve_member,
     Action.VIEW_AUDIT_LOG: lambda member, obj=None: _is_moderator(member),
     Action.REVIEW_HELD_POSTS: lambda member, obj=None: _is_moderator(member),
+    Action.LISTEN_LIVE: lambda member, obj=None: member is not None,
 }
 
 
@@ -221,6 +232,17 @@ def require(member: Member | None, action: Action, obj: Any = None) -> None:
     if is_silenced(member):
         raise Forbidden(_silence_message(member))
     raise Forbidden()
+
+
+def describe_restriction(member: Member | None) -> str | None:
+    """Return why a moderator's suspension or silence limits the member, or None."""
+    if member is None:
+        return None
+    if member.state == MemberState.SUSPENDED and not _is_active(member):
+        return _suspension_message(member)
+    if is_silenced(member):
+        return _silence_message(member)
+    return None
 
 
 def _suspension_message(member: Member) -> str:

@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 
 from forum.errors import NotFound
 from forum.auth.policy import Action, can
-from models import Member, Post, Role, SkillArea, Thread, ThreadKind, ThreadState
+from models import CacheVersion, Member, Post, Role, SkillArea, Thread, ThreadKind, ThreadState
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 50
@@ -49,8 +49,26 @@ class Taxonomy:
         return ids
 
 
+# The taxonomy last loaded by this process, with the ``cache_version`` it was loaded at.
+# Triggers raise that version whenever a skill area or role changes, so checking it costs
+# one primary-key lookup per request instead of loading both tables again.
+_taxonomy_cache: dict = {"version": None, "taxonomy": None}
+
+
 async def get_taxonomy() -> Taxonomy:
-    return Taxonomy(skill_areas=await SkillArea.all(), roles=await Role.all())
+    """Return every skill area and role, from memory while the stored version is unchanged.
+
+    The cached model objects are shared between requests, so callers must not change them.
+    """
+    version = await CacheVersion.filter(name="taxonomy").values_list("version", flat=True)
+    current = version[0] if version else None
+    cached = _taxonomy_cache["taxonomy"]
+    if cached is not None and current is not None and _taxonomy_cache["version"] == current:
+        return cached
+
+    taxonomy = Taxonomy(skill_areas=await SkillArea.all(), roles=await Role.all())
+    _taxonomy_cache.update(version=current, taxonomy=taxonomy)
+    return taxonomy
 
 
 @dataclass(frozen=True)
@@ -109,7 +127,7 @@ async def list_threads(
 ) -> ThreadPage:
     """List visible threads, latest activity first, one keyset page at a time."""
     thread_filter = check_filter(taxonomy, thread_filter)
-    query = Thread.exclude(state=ThreadState.HIDDEN)
+    query = Thread.exclude(state__in=(ThreadState.HIDDEN, ThreadState.HELD))
 
     if thread_filter.skill:
         area = taxonomy.skill_area(thread_filter.skill)
@@ -119,11 +137,13 @@ async def list_threads(
     if thread_filter.kind:
         query = query.filter(kind=thread_filter.kind)
     if thread_filter.state == "solved":
-        query = query.filter(state=ThreadState.SOLVED)
+        # A locked question keeps its accepted answer, so it counts as solved too.
+        query = query.filter(Q(state=ThreadState.SOLVED) | Q(accepted_post_id__isnull=False))
     elif thread_filter.state == "unanswered":
-        query = query.filter(kind=ThreadKind.QUESTION, post_count__lte=1).exclude(
-            state=ThreadState.SOLVED
-        )
+        # No replies, no accepted answer, and not solved by pointing to another thread.
+        query = query.filter(
+            kind=ThreadKind.QUESTION, post_count__lte=1, accepted_post_id__isnull=True
+        ).exclude(state=ThreadState.SOLVED)
 
     position = decode_cursor(cursor)
     if position:
@@ -135,8 +155,12 @@ async def list_threads(
     rows = await (
         query.order_by("-last_activity_at", "-id")
         .limit(limit + 1)
-        .select_related("skill_area", "author", "last_poster")
+        .select_related("author", "last_poster")
     )
+    # The skill areas come from the taxonomy in memory rather than a join for every row.
+    areas = {area.id: area for area in taxonomy.skill_areas}
+    for row in rows:
+        row.skill_area = areas[row.skill_area_id]
     await _attach_roles(rows, taxonomy.roles)
     next_cursor = None
     if len(rows) > limit:
@@ -147,10 +171,10 @@ async def list_threads(
 
 async def access_thread(member: Member | None, thread_id: int) -> Thread:
     """Return a thread the member may see, or raise NotFound (missing and hidden alike)."""
-    thread = await Thread.filter(id=thread_id).select_related("skill_area", "author").first()
+    thread = await Thread.filter(id=thread_id).select_related("skill_area", "author", "slow_mode_by").first()
     if thread is None or not can(member, Action.VIEW_THREAD, thread):
         raise NotFound()
-    await _attach_roles([thread], await Role.all())
+    await _attach_roles([thread], (await get_taxonomy()).roles)
     return thread
 
 
@@ -177,12 +201,19 @@ async def list_posts(
     query = Post.filter(thread_id=thread.id, number__gt=after)
     if not can(member, Action.VIEW_HIDDEN_CONTENT):
         query = query.filter(is_hidden=False)
+        # A post held by the personal-data check is shown only to its author until approved.
+        query = query.filter(Q(held_for_review=False) | Q(author_id=member.id if member else 0))
 
     posts = await (
         query.order_by("number")
         .limit(limit + 1)
-        .select_related("author", "author__organisation", "author__role")
+        .select_related("author", "author__organisation")
     )
+    # Authors' roles come from the taxonomy in memory rather than a join for every row.
+    roles = {role.id: role for role in (await get_taxonomy()).roles}
+    for post in posts:
+        if post.author.role_id is not None:
+            post.author.role = roles.get(post.author.role_id)
     next_after = None
     if len(posts) > limit:
         posts = posts[:limit]
@@ -196,6 +227,9 @@ async def access_post(member: Member | None, post_id: int) -> Post:
     if post is None or not can(member, Action.VIEW_THREAD, post.thread):
         raise NotFound()
     if post.is_hidden and not can(member, Action.VIEW_HIDDEN_CONTENT):
+        raise NotFound()
+    is_author = member is not None and post.author_id == member.id
+    if post.held_for_review and not is_author and not can(member, Action.VIEW_HIDDEN_CONTENT):
         raise NotFound()
     return post
 

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from forum import demo_content
 from forum.markdown import RENDERER_VERSION, render_markdown
 from forum.services.posting import slugify
-from models import Member, Organisation, Post, Revision, Role, SkillArea, Thread
+from models import Member, Organisation, Post, Revision, Role, SkillArea, Thread, ThreadState, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,10 @@ async def do_load_demo(*, max_length: int = 20000) -> dict[str, int]:
             added["threads"] += 1
             added["posts"] += posts
 
-    logger.info("demo content loaded", extra=added)
+        answers = await _add_demo_accepted_answers()
+        votes = await _add_demo_votes(members)
+
+    logger.info("demo content loaded", extra={**added, "accepted_answers": answers, "votes": votes})
     return added
 
 
@@ -103,3 +106,39 @@ async def _create_demo_thread(row, areas, roles, members, now, max_length) -> in
             editor=members[handle],
         )
     return len(bodies)
+
+
+async def _add_demo_accepted_answers() -> int:
+    """Mark the demo's accepted answers, skipping questions that have one already."""
+    added = 0
+    for title, number in demo_content.ACCEPTED_ANSWERS:
+        thread = await Thread.filter(title=title, source_site__isnull=True).first()
+        if thread is None or thread.accepted_post_id is not None:
+            continue
+        post = await Post.get(thread_id=thread.id, number=number)
+        state = ThreadState.SOLVED if thread.state == ThreadState.OPEN else thread.state
+        await Thread.filter(id=thread.id).update(accepted_post_id=post.id, state=state)
+        added += 1
+    return added
+
+
+async def _add_demo_votes(members: dict[str, Member]) -> int:
+    """Add the demo's helpful votes that are missing, keeping each post's count in step."""
+    added = 0
+    for title, number, handles in demo_content.HELPFUL_VOTES:
+        post = await Post.filter(
+            thread__title=title, thread__source_site__isnull=True, number=number
+        ).first()
+        if post is None:
+            continue
+        voter_ids = [members[handle].id for handle in handles if members[handle].id != post.author_id]
+        existing = set(
+            await Vote.filter(post_id=post.id, member_id__in=voter_ids).values_list("member_id", flat=True)
+        )
+        new_ids = [voter_id for voter_id in voter_ids if voter_id not in existing]
+        for voter_id in new_ids:
+            await Vote.create(post_id=post.id, member_id=voter_id)
+        if new_ids:
+            await Post.filter(id=post.id).update(score=post.score + len(new_ids))
+        added += len(new_ids)
+    return added

@@ -17,9 +17,9 @@ from tortoise.transactions import in_transaction
 from forum.auth.policy import Action, require
 from forum.errors import ValidationFailed
 from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
-from forum.services import writing
+from forum.services import live, privacy, rate_limits, writing
 from forum.services.browsing import Taxonomy
-from models import Member, Post, Revision, Thread, ThreadKind
+from models import Member, Post, Revision, Thread, ThreadKind, ThreadState
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ async def do_create_thread(
     *,
     max_length: int,
     base_url: str = "",
+    personal_data_confirmed: bool = False,
 ) -> Thread:
     """Create a thread with its opening post and first revision, and tell anyone it mentions.
 
@@ -109,6 +110,9 @@ async def do_create_thread(
     html = check_thread_draft(member, draft, taxonomy, max_length)
     html = await writing.add_thread_titles(html, base_url=base_url)
     title = " ".join(draft.title.split())
+    held_kinds = privacy.check_before_saving(
+        member, {"title": title, "body": draft.body}, confirmed=personal_data_confirmed
+    )
     now = datetime.now(UTC)
     roles = [taxonomy.role(slug) for slug in dict.fromkeys(draft.roles)]
 
@@ -117,6 +121,7 @@ async def do_create_thread(
             title=title,
             slug=slugify(title),
             kind=draft.kind,
+            state=ThreadState.HELD if held_kinds else ThreadState.OPEN,
             skill_area=taxonomy.skill_area(draft.skill_area),
             author=member,
             post_count=1,
@@ -132,9 +137,12 @@ async def do_create_thread(
             source=draft.body,
             html=html,
             renderer_version=RENDERER_VERSION,
+            held_for_review=bool(held_kinds),
             created_at=now,
         )
         await _store_revision(post, member)
+        if held_kinds:
+            await privacy.do_hold_post(member, post, held_kinds, opens_thread=True)
         await writing.do_after_post(member, thread, post)
 
     logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
@@ -149,6 +157,7 @@ async def do_reply(
     max_length: int,
     reply_to: Post | None = None,
     base_url: str = "",
+    personal_data_confirmed: bool = False,
 ) -> Post:
     """Add a post to a thread, moving its counters in the same transaction.
 
@@ -157,6 +166,8 @@ async def do_reply(
     """
     require(member, Action.REPLY, thread)
     html = check_body(body, max_length)
+    await rate_limits.check_slow_mode(member, thread)
+    held_kinds = privacy.check_before_saving(member, {"body": body}, confirmed=personal_data_confirmed)
     html = await writing.add_thread_titles(html, base_url=base_url)
     now = datetime.now(UTC)
 
@@ -174,14 +185,19 @@ async def do_reply(
             source=body,
             html=html,
             renderer_version=RENDERER_VERSION,
+            held_for_review=bool(held_kinds),
             created_at=now,
         )
         await _store_revision(post, member)
+        if held_kinds:
+            await privacy.do_hold_post(member, post, held_kinds, opens_thread=False)
         await writing.do_after_post(member, thread, post)
 
     logger.info(
         "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
     )
+    # After the commit, so that open streams reading the database find the post.
+    await live.announce_post(post)
     return post
 
 
@@ -193,6 +209,7 @@ async def do_edit_post(
     max_length: int,
     reason: str = "",
     base_url: str = "",
+    personal_data_confirmed: bool = False,
 ) -> Post:
     """Change a post's body, keeping the new version as another revision.
 
@@ -202,6 +219,7 @@ async def do_edit_post(
     html = check_body(body, max_length)
     if body == post.source:
         return post
+    held_kinds = privacy.check_before_saving(member, {"body": body}, confirmed=personal_data_confirmed)
 
     html = await writing.add_thread_titles(html, base_url=base_url)
     previous_html = post.html
@@ -216,6 +234,9 @@ async def do_edit_post(
         )
         await post.refresh_from_db(fields=["source", "html", "edited_at", "revision_count"])
         await _store_revision(post, member, reason=reason.strip()[:200])
+        if held_kinds:
+            await Post.filter(id=post.id).update(held_for_review=True)
+            await privacy.do_hold_post(member, post, held_kinds, opens_thread=False)
         await writing.do_after_post(member, None, post, previous_html=previous_html)
 
     logger.info("post edited", extra={"post_id": post.id, "member_id": member.id})

@@ -20,8 +20,11 @@ from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, can, require
 from forum.errors import Conflict, NotFound, ValidationFailed
+from forum.services import writing
+from forum.services.audit import do_audit
 from forum.services.notifications import do_notify
 from models import (
+    Draft,
     DuplicateState,
     DuplicateSuggestion,
     Member,
@@ -156,8 +159,6 @@ async def _audit_if_moderator(
     """Write an audit entry when a moderator decides about someone else's question."""
     if member.id == thread.author_id:
         return
-
-    from forum.services.audit import do_audit
 
     await do_audit(
         member, action, target_type="thread", target_id=thread.id, before=before, after=after
@@ -445,3 +446,47 @@ async def get_duplicate_view(member: Member | None, thread: Thread) -> Duplicate
         else:
             view.suggestions.append(row)
     return view
+
+
+# The thread page ---------------------------------------------------------------------
+
+
+@dataclass
+class ThreadExtras:
+    """What a thread page shows beside its posts, loaded in a fixed number of queries."""
+
+    accepted: Post | None
+    voted_post_ids: set[int]
+    duplicates: DuplicateView
+    draft: Draft | None
+    quoted_post_id: int | None = None
+    reply_body: str = ""
+
+
+async def get_thread_extras(
+    member: Member | None, thread: Thread, posts: list[Post], *, quote_id: int | None = None
+) -> ThreadExtras:
+    """Load the accepted answer, the member's votes and draft, and duplicates for a thread page.
+
+    With ``quote_id`` naming a visible post of the thread, the reply box starts with a quote
+    of it after any draft. Issues at most five queries, whatever the thread's size.
+    """
+    # The vote rule reads ``post.thread``, and every post here belongs to this thread.
+    for post in posts:
+        post.thread = thread
+    extras = ThreadExtras(
+        accepted=await get_accepted_answer(member, thread),
+        voted_post_ids=await list_voted_post_ids(member, posts),
+        duplicates=await get_duplicate_view(member, thread),
+        draft=await writing.get_draft(member, thread),
+    )
+    extras.reply_body = extras.draft.body if extras.draft else ""
+
+    if quote_id and can(member, Action.REPLY, thread):
+        quoted = await (
+            Post.filter(id=quote_id, thread_id=thread.id).select_related("author").first()
+        )
+        if quoted is not None and (not quoted.is_hidden or can(member, Action.VIEW_HIDDEN_CONTENT)):
+            extras.quoted_post_id = quoted.id
+            extras.reply_body = (extras.reply_body.rstrip() + "\n\n" if extras.reply_body.strip() else "") + writing.build_quote(quoted)
+    return extras

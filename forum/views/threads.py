@@ -5,7 +5,7 @@ from quart import Blueprint, current_app, g, redirect, render_template, request,
 from forum.auth.policy import Action, require
 from forum.errors import NotFound, ValidationFailed
 from forum.markdown import MarkdownError, render_markdown
-from forum.services import browsing, posting
+from forum.services import browsing, moderation_threads, posting, privacy, qa
 from models import Post
 
 blueprint = Blueprint("threads", __name__)
@@ -82,12 +82,22 @@ async def show_role(slug: str):
 @blueprint.get("/threads/<int:thread_id>/<slug>")
 async def show_thread(thread_id: int, slug: str | None = None):
     """Show a thread's posts in order."""
-    thread = await browsing.access_thread(g.member, thread_id)
+    try:
+        thread = await browsing.access_thread(g.member, thread_id)
+    except NotFound:
+        thread = None
+    if thread is None or thread.merged_into_id is not None:
+        # A merged thread is hidden and empty, so its old links go to the merged thread.
+        target = await moderation_threads.find_merge_target(g.member, thread_id)
+        return redirect(url_for("threads.show_thread", thread_id=target.id, slug=target.slug), 301)
     after = request.args.get("after", type=int) or 0
     posts, next_after = await browsing.list_posts(thread, g.member, after)
+    extras = await qa.get_thread_extras(
+        g.member, thread, posts, quote_id=request.args.get("quote", type=int)
+    )
     return await render_template(
         "threads/thread.html", thread=thread, posts=posts, next_after=next_after, after=after,
-        body="", errors={},
+        body=extras.reply_body, errors={}, qa=extras,
     )
 
 
@@ -113,7 +123,9 @@ async def new_thread():
         )
         try:
             thread = await posting.do_create_thread(
-                g.member, draft, taxonomy, max_length=_settings().max_post_length
+                g.member, draft, taxonomy, max_length=_settings().max_post_length,
+                base_url=_settings().base_url,
+                personal_data_confirmed=form.get(privacy.CONFIRM_FIELD) == "yes",
             )
         except ValidationFailed as failure:
             errors = failure.errors
@@ -138,13 +150,17 @@ async def post_reply(thread_id: int):
 
     try:
         post = await posting.do_reply(
-            g.member, thread, body, max_length=_settings().max_post_length, reply_to=reply_to
+            g.member, thread, body, max_length=_settings().max_post_length, reply_to=reply_to,
+            base_url=_settings().base_url,
+            personal_data_confirmed=form.get(privacy.CONFIRM_FIELD) == "yes",
         )
     except ValidationFailed as failure:
         posts, next_after = await browsing.list_posts(thread, g.member)
+        extras = await qa.get_thread_extras(g.member, thread, posts)
+        extras.quoted_post_id = reply_to.id if reply_to else None
         return await render_template(
             "threads/thread.html", thread=thread, posts=posts, next_after=next_after, after=0,
-            body=body, errors=failure.errors,
+            body=body, errors=failure.errors, qa=extras,
         ), 422
 
     return redirect(_post_url(thread, post), 303)
@@ -168,7 +184,9 @@ async def edit_post(post_id: int):
         body, reason = form.get("body", ""), form.get("reason", "")
         try:
             await posting.do_edit_post(
-                g.member, post, body, max_length=_settings().max_post_length, reason=reason
+                g.member, post, body, max_length=_settings().max_post_length, reason=reason,
+                base_url=_settings().base_url,
+                personal_data_confirmed=form.get(privacy.CONFIRM_FIELD) == "yes",
             )
         except ValidationFailed as failure:
             errors = failure.errors

@@ -8,6 +8,7 @@
 // static/build.mjs rewrites the "govuk-frontend" import below to the hashed
 // file name of GOV.UK Frontend's ES module build.
 import { initAll } from "govuk-frontend";
+import "./live.js";
 
 // GOV.UK Frontend components only initialise, and their CSS only switches to
 // the enhanced layout, when <body> has this class.
@@ -42,4 +43,31 @@ document.addEventListener("htmx:load", (event) => {
     return;
   }
   initAll({ scope: element.parentElement || element, onError: reportInitError });
+});
+
+// A mention suggestion (see templates/qa/_mention_suggestions.html) replaces
+// the "@" word at the end of its text box with the chosen handle. Without
+// JavaScript no suggestions appear, and members type the handle themselves.
+document.addEventListener("click", (event) => {
+  const button =
+    event.target instanceof Element
+      ? event.target.closest("[data-mention-handle]")
+      : null;
+  if (!button) {
+    return;
+  }
+  const textarea = document.getElementById(button.dataset.mentionTarget);
+  if (!(textarea instanceof HTMLTextAreaElement)) {
+    return;
+  }
+  textarea.value = textarea.value.replace(
+    /@[\w.-]*$/,
+    `@${button.dataset.mentionHandle} `,
+  );
+  const list = button.closest(".forum-mentions");
+  if (list) {
+    list.replaceChildren();
+  }
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
 });

@@ -71,6 +71,9 @@ TABLE = [
     (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "silenced", "author", "moderator", "admin"}),
     (Action.SIGN_OUT, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
     (Action.PROMOTE_MEMBER, lambda: None, {"admin"}),
+    (Action.MANAGE_OWN_ACCOUNT, lambda: _member(member_id=1), {"author"}),
+    (Action.MANAGE_OWN_ACCOUNT, lambda: _member(state=MemberState.PENDING, member_id=7), {"pending"}),
+    (Action.MANAGE_OWN_ACCOUNT, lambda: None, set()),
     (Action.ACCEPT_ANSWER, lambda: _thread(), {"author", "moderator", "admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.SOLVED), {"author", "moderator", "admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
@@ -122,6 +125,7 @@ TABLE = [
     (Action.APPROVE_MEMBER, lambda: _target(), set()),
     (Action.VIEW_AUDIT_LOG, lambda: None, MODERATORS),
     (Action.REVIEW_HELD_POSTS, lambda: None, MODERATORS),
+    (Action.LISTEN_LIVE, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
 ]
 
 

@@ -29,6 +29,7 @@ from playwright.async_api import (
     Page,
     Response,
     async_playwright,
+    expect,
 )
 from playwright.async_api import Error as PlaywrightError
 
@@ -53,12 +54,14 @@ CHROMIUM_ARGS = [
 ]
 AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-# Seconds to wait for the server to answer /healthz, and for it to exit once asked to stop.
+# Seconds to wait for /healthz to return 200, and for the server to exit after SIGTERM.
 SERVER_START_TIMEOUT = 20
 SERVER_STOP_TIMEOUT = 10
 SERVER_LOG_TAIL_LINES = 40
 
-# Milliseconds Playwright waits for a page load or a visible element before failing.
+# Milliseconds Playwright waits for a page load, an action or an ``expect`` check before
+# failing. Its defaults (30 s and 5 s) are respectively slow to report and tight on a busy
+# machine.
 BROWSER_TIMEOUT_MS = 10_000
 
 _reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -78,7 +81,7 @@ class ForumServer:
 
 @dataclass
 class TrackedPage:
-    """A Playwright page with what it logged to the console and the failed responses."""
+    """A Playwright page with its console messages, page errors and failed responses."""
 
     page: Page
     console: list[ConsoleMessage] = field(default_factory=list)
@@ -109,7 +112,7 @@ def _log_tail(log_path: Path, lines: int = SERVER_LOG_TAIL_LINES) -> str:
 
 
 def _health_status(url: str) -> int | None:
-    """Return the HTTP status of ``url``, or None while nothing answers on the port."""
+    """Return the HTTP status of ``url``, or None while nothing listens on the port."""
     # An empty ProxyHandler ignores http_proxy and friends, so the request stays local.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -197,6 +200,7 @@ def _chromium_path() -> str:
 
 @pytest.fixture(name="browser", scope="session")
 async def _browser(chromium_path):
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
@@ -281,7 +285,7 @@ def _failed_response_recorder(tracked: TrackedPage) -> Callable[[Response], None
 
 @pytest.fixture(name="pages")
 async def _pages(browser, forum_server, request, tmp_path):
-    """Open browser pages; on failure, save a screenshot of each to the test's tmp dir."""
+    """Open browser pages, and save a screenshot of each to the test's tmp dir on failure."""
     pages = BrowserPages(browser, forum_server)
     yield pages
 

@@ -47,7 +47,7 @@ def describe_violations(violations: list[dict], max_targets: int = 3) -> str:
 
 
 async def tab_to(page: Page, target: Locator) -> int:
-    """Press Tab until ``target`` has the focus; return how many presses it took.
+    """Press Tab until ``target`` has the focus, and return how many presses it took.
 
     Raises AssertionError when the element is not reached within MAX_TAB_PRESSES, which
     means it is missing from the tab order or sits too far down it.
@@ -60,5 +60,5 @@ async def tab_to(page: Page, target: Locator) -> int:
 
     focused = await page.evaluate("() => document.activeElement?.outerHTML.slice(0, 200)")
     raise AssertionError(
-        f"Tab did not reach {target} within {MAX_TAB_PRESSES} presses; the focus is on {focused}"
+        f"Tab did not reach {target} within {MAX_TAB_PRESSES} presses. The focus is on {focused}."
     )

@@ -2,7 +2,7 @@
 
 from forum import demo_content
 from forum.services.demo import do_load_demo
-from models import Member, Post, Revision, Thread
+from models import Member, Post, Revision, Thread, ThreadState, Vote
 
 
 async def test_demo_loads_everything():
@@ -44,3 +44,18 @@ async def test_demo_counters_match_posts():
         assert thread.post_count == len(posts)
         assert [post.number for post in posts] == list(range(1, len(posts) + 1))
         assert thread.last_activity_at == posts[-1].created_at
+
+
+async def test_demo_has_accepted_answers_and_votes():
+    await do_load_demo()
+    await do_load_demo()
+
+    solved = await Thread.filter(accepted_post_id__isnull=False)
+    assert len(solved) == len(demo_content.ACCEPTED_ANSWERS)
+    assert {thread.state for thread in solved} == {ThreadState.SOLVED}
+    votes = await Vote.all().select_related("post")
+    assert votes
+    assert all(vote.member_id != vote.post.author_id for vote in votes)
+    for post_id in {vote.post_id for vote in votes}:
+        post = next(vote.post for vote in votes if vote.post_id == post_id)
+        assert post.score == sum(1 for vote in votes if vote.post_id == post_id)

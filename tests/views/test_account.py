@@ -5,7 +5,7 @@ import pytest
 from forum.app import create_app
 from forum.auth.sessions import SESSION_COOKIE
 from forum.config import Settings
-from models import WebSession
+from models import Member, WebSession
 from tests.factories import SECRET_KEY, make_member
 
 
@@ -94,13 +94,16 @@ async def test_sign_out_revokes_the_session(sign_in):
     assert after.status_code == 302
 
 
-async def test_suspended_member_cannot_post(sign_in):
-    client = await sign_in(await make_member(state="suspended"))
+@pytest.mark.parametrize("state", ["suspended", "rejected", "erased"])
+async def test_member_state_change_ends_sessions_at_once(sign_in, state):
+    member = await make_member()
+    client = await sign_in(member)
+    await Member.filter(id=member.id).update(state=state)
 
     response = await client.get("/threads/new")
 
-    assert response.status_code == 403
-    assert "suspended" in await response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
 
 
 async def test_unexpected_error_shows_our_page_without_internals(app, client):

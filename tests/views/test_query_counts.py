@@ -13,8 +13,10 @@ PAGES = {
     "filtered": lambda thread: "/?skill=statutory-returns&role=la-data&state=unanswered",
     "thread": lambda thread: f"/threads/{thread.id}",
 }
-# The budget for an anonymous visitor; a signed-in member adds one query for the session.
-BUDGET = {"home": 4, "skill area": 4, "role": 4, "filtered": 4, "thread": 4}
+# The budget for an anonymous visitor. The thread page also reads duplicate suggestions.
+BUDGET = {"home": 4, "skill area": 4, "role": 4, "filtered": 4, "thread": 5}
+# A signed-in member adds the session and the unread-notification count in the header.
+SIGNED_IN_EXTRA = 2
 
 
 async def _add_content(threads: int, replies: int):
@@ -55,11 +57,11 @@ async def test_query_count_is_constant(client, count_queries, page):
     assert small <= BUDGET[page], count_queries.statements
 
 
-async def test_signed_in_page_adds_only_the_session_query(sign_in, count_queries):
+async def test_signed_in_page_adds_session_and_unread_count(sign_in, count_queries):
     await _add_content(threads=3, replies=2)
     client = await sign_in(await make_member())
 
     count = await _count(client, count_queries, "/")
 
-    assert count <= BUDGET["home"] + 1, count_queries.statements
+    assert count <= BUDGET["home"] + SIGNED_IN_EXTRA, count_queries.statements
     assert await Post.all().count() == 9

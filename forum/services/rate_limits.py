@@ -1,0 +1,288 @@
+"""Rate limits on posting, flagging, voting and mentioning, the honeypot field, and slow mode.
+
+Limits are per member (per client address for visitors who are not signed in) and use
+quart-rate-limiter's GCRA limiter. Each limit belongs to a group shared by several
+endpoints, so a member's new threads, replies and edits all draw on one posting allowance.
+The state lives in memory, or in Redis when ``FORUM_REDIS_URL`` is set, so that every
+instance of the forum shares it.
+
+NOTE: the limiter reads and then writes each key, without a transaction, so requests
+racing on two instances can exceed a limit by a request or two. The limits are there to
+slow spam and floods, not to count exactly.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from quart import Quart, g, jsonify, redirect, render_template, request
+from quart_rate_limiter import RateLimit, RateLimiter, RateLimitExceeded
+from quart_rate_limiter.store import MemoryStore, RateLimiterStoreABC
+
+from forum.auth.policy import Action, can
+from forum.errors import ForumError, ValidationFailed
+from models import Member, Post, Thread
+
+logger = logging.getLogger(__name__)
+
+HONEYPOT_FIELD = "website"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# (count, period in seconds) pairs per group; every pair must hold.
+DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
+    "posting": [(5, 60), (60, 3600)],
+    "flagging": [(10, 600), (50, 86400)],
+    "voting": [(30, 60), (300, 3600)],
+    # Posts, new threads or edits that @mention someone.
+    "mentioning": [(10, 3600)],
+}
+# Which groups apply to which endpoints. An endpoint missing from the app is reported by
+# the tests, so a renamed view cannot silently lose its limit.
+ENDPOINT_GROUPS: dict[str, tuple[str, ...]] = {
+    "threads.new_thread": ("posting", "mentioning"),
+    "threads.post_reply": ("posting", "mentioning"),
+    "threads.edit_post": ("posting", "mentioning"),
+    "qa.vote": ("voting",),
+    "moderation.flag_post": ("flagging",),
+    "moderation.flag_thread": ("flagging",),
+}
+GROUP_MESSAGES = {
+    "posting": "You have posted a lot in a short time.",
+    "flagging": "You have flagged a lot in a short time.",
+    "voting": "You have voted a lot in a short time.",
+    "mentioning": "You have mentioned other members in a lot of posts in a short time.",
+}
+
+
+@dataclass
+class GroupLimit(RateLimit):
+    """A limit shared by every endpoint of one group."""
+
+    group: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}-{self.count}-{int(self.period.total_seconds())}"
+
+
+class RedisRateLimitStore(RateLimiterStoreABC):
+    """A Redis store that connects on first use and lets each key expire with its limit.
+
+    quart-rate-limiter's own RedisStore connects only in ``before_serving`` and keeps
+    every key forever, so this one sets an expiry a little after the key's time.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._redis = None
+
+    def _client(self):
+        if self._redis is None:
+            from redis import asyncio as redis_asyncio
+
+            self._redis = redis_asyncio.from_url(self._url)
+        return self._redis
+
+    async def before_serving(self) -> None:
+        self._client()
+
+    async def get(self, key: str, default: datetime) -> datetime:
+        value = await self._client().get(key)
+        if value is None:
+            return default
+        return datetime.fromtimestamp(float(value), UTC)
+
+    async def set(self, key: str, tat: datetime) -> None:
+        seconds_left = (tat - datetime.now(UTC)).total_seconds()
+        await self._client().set(key, tat.timestamp(), ex=max(1, int(seconds_left) + 60))
+
+    async def after_serving(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+async def _member_key() -> str:
+    member = g.get("member")
+    if member is not None:
+        return f"member-{member.id}"
+    return f"address-{request.access_route[0] if request.access_route else request.remote_addr}"
+
+
+async def _skip_safe_requests() -> bool:
+    return request.method not in UNSAFE_METHODS
+
+
+async def _skip_without_mentions() -> bool:
+    if request.method not in UNSAFE_METHODS:
+        return True
+    from forum.services.writing import MENTION_RE
+
+    form = await request.form
+    return not any(MENTION_RE.search(form.get(name, "")) for name in ("body", "title"))
+
+
+class ForumRateLimiter(RateLimiter):
+    """Apply ``ENDPOINT_GROUPS`` by endpoint and key each limit by group and member.
+
+    It overrides two private methods of quart-rate-limiter 0.12, which pyproject pins.
+    """
+
+    def __init__(self, limits: dict[str, list[tuple[int, int]]], *, prefix: str, **kwargs: Any) -> None:
+        super().__init__(key_function=_member_key, skip_function=_skip_safe_requests, **kwargs)
+        self.prefix = prefix
+        self.limits_by_group = {
+            group: [
+                GroupLimit(
+                    count,
+                    timedelta(seconds=seconds),
+                    skip_function=_skip_without_mentions if group == "mentioning" else None,
+                    group=group,
+                )
+                for count, seconds in pairs
+            ]
+            for group, pairs in limits.items()
+        }
+        self.limits_by_view: dict = {}
+
+    def bind_endpoints(self, app: Quart) -> None:
+        for endpoint, groups in ENDPOINT_GROUPS.items():
+            view = app.view_functions.get(endpoint)
+            if view is None:
+                logger.warning("rate-limited endpoint is not registered", extra={"endpoint": endpoint})
+                continue
+            self.limits_by_view[view] = [limit for group in groups for limit in self.limits_by_group[group]]
+
+    def _get_limits_for_view_function(self, view_func, blueprint) -> list[RateLimit]:
+        return self.limits_by_view.get(view_func, [])
+
+    async def _create_key(self, endpoint: str, rate_limit: RateLimit) -> str:
+        return f"{self.prefix}:{rate_limit.key}:{await self.key_function()}"
+
+
+def _retry_message(endpoint: str | None, retry_after: int) -> str:
+    groups = ENDPOINT_GROUPS.get(endpoint or "", ("",))
+    opening = GROUP_MESSAGES.get(groups[0], "You have done that a lot in a short time.")
+    moment = (datetime.now(UTC) + timedelta(seconds=retry_after)).strftime("%H:%M:%S")
+    if retry_after < 120:
+        wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
+    else:
+        minutes = -(-retry_after // 60)
+        wait = f"{minutes} minutes"
+    return f"{opening} Try again in {wait}, after {moment} UTC."
+
+
+class RateLimited(ForumError):
+    status = 429
+    code = "rate_limited"
+    default_message = "You have done that a lot in a short time. Try again in a minute."
+
+
+def init_rate_limits(app: Quart) -> ForumRateLimiter:
+    """Attach the limiter, its error page and the honeypot check to a built app.
+
+    Call it after the blueprints are registered, so every endpoint can be found.
+    """
+    settings = app.config["FORUM"]
+    limits = settings.extra.get("rate_limits", DEFAULT_LIMITS)
+    store = RedisRateLimitStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    limiter = ForumRateLimiter(
+        limits, prefix=settings.extra.get("rate_limit_prefix", "forum-rate"), store=store
+    )
+    app.before_request(_reject_filled_honeypot)
+    limiter.init_app(app)
+    limiter.bind_endpoints(app)
+    app.extensions["forum_rate_limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    async def rate_limited(error: RateLimitExceeded):
+        message = _retry_message(request.endpoint, error.retry_after)
+        member = g.get("member")
+        logger.info(
+            "rate limit reached",
+            extra={"endpoint": request.endpoint, "member_id": member.id if member else None},
+        )
+        headers = {"Retry-After": str(error.retry_after)}
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            body = {"error": RateLimited.code, "message": message, "retry_after": error.retry_after}
+            return jsonify(body), 429, headers
+        page = await render_template("error.html", error=RateLimited(message), status=429)
+        return page, 429, headers
+
+    return limiter
+
+
+# Honeypot -----------------------------------------------------------------------------
+
+
+async def _reject_filled_honeypot():
+    """Drop a form submission whose hidden honeypot field was filled in, as bots do.
+
+    The sender gets an ordinary redirect back, so nothing tells a bot it was caught.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return None
+    form = await request.form
+    if not form.get(HONEYPOT_FIELD, "").strip():
+        return None
+
+    member = g.get("member")
+    logger.warning(
+        "honeypot field filled, submission dropped",
+        extra={"path": request.path, "member_id": member.id if member else None},
+    )
+    return redirect(_same_site_referrer(), 303)
+
+
+def _same_site_referrer() -> str:
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return "/"
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+# Slow mode ----------------------------------------------------------------------------
+
+
+async def check_slow_mode(member: Member, thread: Thread) -> None:
+    """Raise ValidationFailed on ``body`` when the thread's slow mode makes the member wait.
+
+    Moderators are exempt. NOTE: two replies sent at the same moment can both pass,
+    because the check reads the member's last post without a lock. Slow mode paces a
+    conversation, so that is accepted.
+    """
+    if not thread.slow_mode_active or can(member, Action.SET_SLOW_MODE, thread):
+        return
+
+    last = await (
+        Post.filter(thread_id=thread.id, author_id=member.id)
+        .order_by("-created_at")
+        .first()
+        .values("created_at")
+    )
+    if last is None:
+        return
+    next_allowed = last["created_at"] + timedelta(seconds=thread.slow_mode_seconds)
+    now = datetime.now(UTC)
+    if next_allowed <= now:
+        return
+
+    from forum.services.moderation_threads import SLOW_MODE_CHOICES
+
+    gap = SLOW_MODE_CHOICES.get(thread.slow_mode_seconds, f"{thread.slow_mode_seconds} seconds")
+    wait_minutes = max(1, round((next_allowed - now).total_seconds() / 60))
+    raise ValidationFailed(
+        {
+            "body": (
+                f"This thread is in slow mode: one post every {gap} per member. You can post "
+                f"again after {next_allowed.strftime('%H:%M')} UTC, in about {wait_minutes} "
+                f"minute{'s' if wait_minutes != 1 else ''}. Your text is kept below."
+            )
+        }
+    )
