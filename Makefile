@@ -10,7 +10,7 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 export FORUM_ENV ?= development
 
-.PHONY: run serve install assets migrate demo test test-postgres test-fast lint clean bench
+.PHONY: run serve install assets migrate demo test test-postgres test-fast lint clean bench bench-peer
 
 run: install assets migrate demo
 	$(BIN)/forum serve --host 127.0.0.1 --port 8000
@@ -65,3 +65,30 @@ clean:
 # Write a migration for model changes: make migrations NAME=add_flags
 migrations: install
 	$(BIN)/tortoise -c forum.tortoise_cli.TORTOISE_ORM makemigrations -n $(NAME)
+
+# Load tests (docs/benchmarks.md). bench: the forum on SQLite and PostgreSQL at the small
+# size, the ceiling app, and Spirit when bench-peer has seeded it. bench-peer: install and
+# seed Spirit once (its search index takes most of the time), keep it, then run bench.
+BENCH_DURATION ?= 10
+BENCH_RUNS ?= 3
+BENCH_ARGS ?=
+SPIRIT_HOME := bench/.spirit
+
+bench: install
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py --duration $(BENCH_DURATION) --runs $(BENCH_RUNS) $(BENCH_ARGS)
+
+bench-peer: install
+	bash bench/spirit/setup.sh
+	$(BIN)/python bench/taxonomy.py > $(SPIRIT_HOME)/taxonomy.json
+	@if [ -f $(SPIRIT_HOME)/seeded-small.json ]; then \
+		echo "Spirit is already seeded; keeping its database."; \
+	else \
+		rm -rf $(SPIRIT_HOME)/site/db.sqlite3 $(SPIRIT_HOME)/site/st_search && \
+		bash bench/spirit/setup.sh && \
+		cd $(SPIRIT_HOME)/site && \
+		DJANGO_SETTINGS_MODULE=peerforum.settings.bench ../venv/bin/python ../../spirit/seed.py \
+			--size small --taxonomy ../taxonomy.json --meta ../seeded-small.json.partial && \
+		mv ../seeded-small.json.partial ../seeded-small.json; \
+	fi
+	$(MAKE) bench

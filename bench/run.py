@@ -49,6 +49,9 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0
 SECRET_KEY = "benchmark-only-secret-key-0123456789-abcdefghijklmnop"
 FORUM_PORT, CEILING_PORT, SPIRIT_PORT = 8200, 8100, 8300
 SEARCH_QUERY = "census episode"
+# Members signed in for the reply path: enough that none passes the posting limit of
+# 5 a minute and 60 an hour during a run.
+WRITERS = 2000
 REPLY_BODY = (
     "Thanks, this helped. We check the **episode** dates first:\n\n"
     "- run the validation report\n- fix the open episodes\n\n"
@@ -73,11 +76,13 @@ end
 """
 LUA_POST = """
 local counter = 0
-local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = %(cookie)s}
+local cookies = {%(cookies)s}
+local prefixes = {%(prefixes)s}
 request = function()
   counter = counter + 1
-  local body = %(prefix)s .. "%(tag)s-" .. counter
-  return wrk.format("POST", %(path)s, headers, body)
+  local which = counter %% #cookies + 1
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = cookies[which]}
+  return wrk.format("POST", %(path)s, headers, prefixes[which] .. "%(tag)s-" .. counter)
 end
 """
 
@@ -87,7 +92,8 @@ class Page:
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
-    form: dict[str, str] | None = None
+    # For a write: one (Cookie header, form fields) pair per signed-in member, used in turn.
+    writers: list[tuple[str, dict[str, str]]] | None = None
     # Counts the rows a reply adds, for the lost-write check.
     count_rows: object = None
 
@@ -127,7 +133,7 @@ class Server:
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
-        raise RuntimeError(f"{self.name} did not answer {url} within {seconds:.0f} s.")
+        raise RuntimeError(f"{self.name} did not respond at {url} within {seconds:.0f} s; see its log.")
 
     def worker_pid(self) -> int:
         """Return the process that serves requests: the only child, or the server itself."""
@@ -213,12 +219,12 @@ def _postgres_has(name: str) -> bool:
     return _postgres(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
 
 
-async def _start_session(url: str) -> tuple[str, str]:
+async def _start_sessions(url: str, count: int) -> list[tuple[str, str]]:
     from forum.db import close_database, init_database
 
     await init_database(url)
     try:
-        return await benchdata.do_start_bench_session(SECRET_KEY)
+        return await benchdata.do_start_bench_sessions(SECRET_KEY, count)
     finally:
         await close_database()
 
@@ -227,9 +233,13 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
     from forum.auth.csrf import CSRF_COOKIE
     from forum.auth.sessions import SESSION_COOKIE
 
-    cookie, session_id = asyncio.run(_start_session(url))
+    # Replies come from many members in turn, so the per-member posting limits hold.
     csrf_cookie = "benchmark-csrf-cookie-value"
-    token = make_token(SECRET_KEY, csrf_cookie, session_id)
+    writers = [
+        (f"{SESSION_COOKIE}={cookie}; {CSRF_COOKIE}={csrf_cookie}",
+         {"csrf_token": make_token(SECRET_KEY, csrf_cookie, session_id), "body": REPLY_BODY})
+        for cookie, session_id in asyncio.run(_start_sessions(url, WRITERS))
+    ]
     reply_thread = meta["reply_thread_id"]
 
     def count_rows() -> int:
@@ -248,11 +258,7 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
             Page("role", f"/roles/{meta['role']}"),
             Page("thread", f"/threads/{meta['hot_thread_id']}/{meta['hot_thread_slug']}"),
             Page("search", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY})),
-            Page(
-                "reply", f"/threads/{reply_thread}/reply",
-                headers={"Cookie": f"{SESSION_COOKIE}={cookie}; {CSRF_COOKIE}={csrf_cookie}"},
-                form={"csrf_token": token, "body": REPLY_BODY}, count_rows=count_rows,
-            ),
+            Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows),
         ],
     )
 
@@ -329,8 +335,8 @@ def spirit_target(server: Server, meta: dict) -> Target:
             Page("skill area", meta["category_url"]),
             Page("thread", meta["topic_url"]),
             Page("search", "/search/?" + urllib.parse.urlencode({"q": SEARCH_QUERY}), headers=cookie_header),
-            Page("reply", meta["reply_url"], headers=cookie_header,
-                 form={"csrfmiddlewaretoken": cookies["csrftoken"], "comment": REPLY_BODY},
+            Page("reply", meta["reply_url"], writers=[(cookie_header["Cookie"], {
+                "csrfmiddlewaretoken": cookies["csrftoken"], "comment": REPLY_BODY})],
                  count_rows=count_rows),
         ],
     )
@@ -351,15 +357,15 @@ def fetch(url: str, headers: dict[str, str]) -> tuple[int, int]:
 def run_wrk(url: str, page: Page, clients: int, seconds: int, out: Path, tag: str) -> dict:
     script = out / f"wrk-{tag}.lua"
     lua = LUA_REPORT
-    if page.form is not None:
-        prefix = urllib.parse.urlencode(page.form)
+    if page.writers is not None:
         lua += LUA_POST % {
-            "cookie": json.dumps(page.headers.get("Cookie", "")), "prefix": json.dumps(prefix),
+            "cookies": ", ".join(json.dumps(cookie) for cookie, _ in page.writers),
+            "prefixes": ", ".join(json.dumps(urllib.parse.urlencode(form)) for _, form in page.writers),
             "tag": tag, "path": json.dumps(page.path),
         }
     script.write_text(lua)
     command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
-    if page.form is None:
+    if page.writers is None:
         for name, value in page.headers.items():
             command += ["-H", f"{name}: {value}"]
     result = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60)
@@ -380,13 +386,13 @@ def run_wrk(url: str, page: Page, clients: int, seconds: int, out: Path, tag: st
 def measure_page(target: Target, server: Server, page: Page, args, out: Path, slug: str) -> list[dict]:
     url = target.base_url + page.path
     rows = []
-    if page.form is None:
+    if page.writers is None:
         status, size = fetch(url, page.headers)
         if status == 404 and page.name == "search":
             log(f"{target.label} {page.name}: not built (HTTP 404), not measured.")
             return [{"target": target.label, "page": page.name, "status": "not built"}]
         if status != 200:
-            raise RuntimeError(f"{target.label} {page.name}: {url} answered HTTP {status}, expected 200.")
+            raise RuntimeError(f"{target.label} {page.name}: {url} returned HTTP {status}, expected 200.")
     else:
         size = 0
     warm = run_wrk(url, page, 16, args.warmup, out, f"{slug}-warmup")

@@ -132,11 +132,13 @@ def _summary(values: list[float]) -> dict:
 async def measure(database: str, rounds: int) -> dict:
     from tortoise import Tortoise
 
-    from forum.db import tortoise_config
+    from forum.db import apply_migrations, tortoise_config
     from forum.services import search
     from forum.services.browsing import get_taxonomy
     from models import Post
 
+    # Migrations added since the load must be applied before the current code can run.
+    await apply_migrations(database_url(database))
     await Tortoise.init(config=tortoise_config(database_url(database)))
     try:
         posts = await Post.all().count()

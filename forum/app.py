@@ -129,8 +129,25 @@ def _register_request_hooks(app: Quart, settings: Settings) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if getattr(g, "member", None) is not None:
             headers.setdefault("Cache-Control", "private, no-store")
+        else:
+            await _revalidate_anonymous_page(response)
         headers["X-Request-Id"] = request_id_var.get()
         return response
+
+
+async def _revalidate_anonymous_page(response: Response) -> None:
+    """Give a visitor's HTML page an ETag, and answer 304 when the browser's copy matches.
+
+    The ETag hashes the page itself, so any change (a new post, an edit, a moderator
+    hiding a post) changes it. There is no Last-Modified, because no single timestamp
+    covers everything a page shows. Pages carry the visitor's own CSRF token, so only the
+    browser may keep them ("private"), and it must ask again each time ("no-cache").
+    """
+    if request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
+        return
+    response.headers.setdefault("Cache-Control", "private, no-cache")
+    await response.add_etag()
+    await response.make_conditional(request)
 
 
 def _wants_json() -> bool:

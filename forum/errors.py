@@ -79,3 +79,10 @@ class TooManyRequests(ForumError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
         self.retry_after = max(int(retry_after), 1)
         super().__init__(message)
+
+
+class TransitionRefused(Conflict):
+    """Raised when a mentorship or mentoring request cannot make the change asked for now."""
+
+    code = "transition_refused"
+    default_message = "That change is not possible now. Reload the page to see the latest state."

@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 # Stored with each post. Increase it whenever a change here alters the HTML
 # produced for the same source, so that stored posts can be re-rendered.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 # markdown-it's nesting limit, the CommonMark preset's value. In blocks, a quote
 # adds one level and each list level adds two (the list and its item), so this
@@ -532,6 +532,8 @@ _ALLOWED_ATTRIBUTE_VALUES = {
 # process to process, so forcing a second attribute would make the HTML vary.
 _FORCED_ATTRIBUTE_VALUES = {
     "input": {"disabled": "disabled"},
+    # A code block scrolls sideways, so it must take keyboard focus in every browser.
+    "pre": {"tabindex": "0"},
 }
 
 _ALLOWED_CLASSES = {

@@ -8,7 +8,7 @@ class CacheVersion(Model):
     """A counter that database triggers raise whenever the data it names changes.
 
     A worker keeps a copy of rarely changing data (the taxonomy) with the version it read,
-    and reloads when the stored version differs, so every worker sees a change at once.
+    and reloads when the stored version differs, so every worker picks up a change on its next request.
     """
 
     name = fields.CharField(primary_key=True, max_length=40)

@@ -44,7 +44,11 @@ IMPORTANCE_LABELS = {1: "Nice to have", 2: "Important", 3: "Essential"}
 
 
 class RequestState(StrEnum):
+    """Open: looking for a mentor. Asked: one mentor has been asked and has not answered.
+    Matched: a mentor accepted. Closed: the member closed it."""
+
     OPEN = "open"
+    ASKED = "asked"
     MATCHED = "matched"
     CLOSED = "closed"
 

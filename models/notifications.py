@@ -1,4 +1,4 @@
-"""In-app notifications: a member is told that something happened that concerns them."""
+"""In-app notifications: messages to a member about activity that concerns them."""
 
 from enum import StrEnum
 
@@ -14,7 +14,6 @@ class NotificationKind(StrEnum):
 
     REPLY = "reply"
     MENTION = "mention"
-    QUOTE = "quote"
     ANSWER_ACCEPTED = "answer_accepted"
     DUPLICATE_SUGGESTED = "duplicate_suggested"
     DUPLICATE_ACCEPTED = "duplicate_accepted"

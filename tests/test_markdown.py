@@ -211,7 +211,7 @@ FEATURE_CASES = [
         "sql code",
         "```sql\nSELECT child_id FROM cin -- all\n```",
         [
-            '<pre class="highlight"><code class="language-sql">',
+            '<pre class="highlight" tabindex="0"><code class="language-sql">',
             '<span class="hl-k">SELECT</span>',
             '<span class="hl-c1">-- all</span>',
         ],
@@ -280,12 +280,12 @@ FEATURE_CASES = [
     (
         "unknown language",
         "```cobol\n<b>MOVE</b>\n```",
-        ['<pre class="highlight"><code>&lt;b&gt;MOVE&lt;/b&gt;\n</code></pre>'],
+        ['<pre class="highlight" tabindex="0"><code>&lt;b&gt;MOVE&lt;/b&gt;\n</code></pre>'],
     ),
     (
         "indented code",
         "    x <- 1",
-        ['<pre class="highlight"><code>x &lt;- 1\n</code></pre>'],
+        ['<pre class="highlight" tabindex="0"><code>x &lt;- 1\n</code></pre>'],
     ),
     (
         "language name upper case",
@@ -421,7 +421,7 @@ def test_lexer_error_shows_plain_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(forum_markdown._LANGUAGES, "sql", ("sql", BrokenLexer))
     rendered = render_markdown("```sql\nSELECT '<x>'\n```")
     assert rendered == (
-        '<pre class="highlight"><code class="language-sql">'
+        '<pre class="highlight" tabindex="0"><code class="language-sql">'
         "SELECT '&lt;x&gt;'\n</code></pre>\n"
     )
 

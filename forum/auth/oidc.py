@@ -515,8 +515,10 @@ def check_id_token_claims(
 
     if config.hosted_domains:
         hosted_domain = claims.get("hd")
-        if not isinstance(hosted_domain, str) or hosted_domain.lower() not in config.hosted_domains:
-            raise SignInFailed(f"ID token hd {str(hosted_domain)[:100]!r} is not an allowed hosted domain")
+        if not isinstance(hosted_domain, str):
+            raise SignInFailed("ID token has no hd, so the account is not in a Workspace domain")
+        if hosted_domain.lower() not in config.hosted_domains:
+            raise SignInFailed(f"ID token hd {hosted_domain[:100]!r} is not an allowed hosted domain")
 
 
 def _check_issuer(config: ProviderConfig, claims: Mapping[str, Any]) -> None:
@@ -532,8 +534,10 @@ def _check_issuer(config: ProviderConfig, claims: Mapping[str, Any]) -> None:
     # placeholder: the token's tenant must be allowed, and its issuer must be exactly
     # the template with that tenant filled in.
     tenant_id = claims.get("tid")
-    if not isinstance(tenant_id, str) or tenant_id.lower() not in config.allowed_tenants:
-        raise SignInFailed(f"ID token tid {str(tenant_id)[:40]!r} is not an allowed tenant")
+    if not isinstance(tenant_id, str):
+        raise SignInFailed("ID token has no tid")
+    if tenant_id.lower() not in config.allowed_tenants:
+        raise SignInFailed(f"ID token tid {tenant_id[:40]!r} is not an allowed tenant")
     if issuer != config.issuer_for_tenant(tenant_id):
         raise SignInFailed("ID token iss is not the issuer of its tenant")
 

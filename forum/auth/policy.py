@@ -60,6 +60,22 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     REVIEW_HELD_POSTS = "review_held_posts"
     LISTEN_LIVE = "listen_live"
+    # Mentoring. Rules on a mentorship depend on whether the member is one of the pair.
+    OFFER_MENTORING = "offer_mentoring"
+    REQUEST_MENTORING = "request_mentoring"
+    RESPOND_TO_REQUEST = "respond_to_request"
+    WITHDRAW_REQUEST = "withdraw_request"
+    AGREE_MENTORSHIP = "agree_mentorship"
+    LOG_SESSION = "log_session"
+    CLOSE_MENTORSHIP = "close_mentorship"
+    GIVE_MENTORING_FEEDBACK = "give_mentoring_feedback"
+    VIEW_MENTORSHIP_SPACE = "view_mentorship_space"
+    SEND_MENTORSHIP_MESSAGE = "send_mentorship_message"
+    OPEN_MENTORSHIP_AS_MODERATOR = "open_mentorship_as_moderator"
+    RUN_MATCHING = "run_matching"
+    PUBLISH_MATCHES = "publish_matches"
+    EDIT_MATCHING_WEIGHTS = "edit_matching_weights"
+    VIEW_MENTORING_FEEDBACK = "view_mentoring_feedback"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -170,6 +186,29 @@ def _approve_member(member: Member | None, target: Member | None = None) -> bool
     return _is_moderator(member) and (target is None or target.state == MemberState.PENDING)
 
 
+
+def _in_pair(member: Member | None, mentorship: Any) -> bool:
+    """Whether the member is the mentor or the mentee of ``mentorship``."""
+    return member is not None and member.id in (mentorship.mentor_id, mentorship.mentee_id)
+
+
+def _acts_in_pair(member: Member | None, mentorship: Any) -> bool:
+    return _is_active(member) and _in_pair(member, mentorship)
+
+
+def _is_mentor_of(member: Member | None, mentorship: Any) -> bool:
+    return _is_active(member) and mentorship.mentor_id == member.id
+
+
+def _is_mentee_of(member: Member | None, request: Any) -> bool:
+    """The mentee of a mentoring request or of a mentorship."""
+    return _is_active(member) and request.mentee_id == member.id
+
+
+def _is_admin(member: Member | None, obj: Any = None) -> bool:
+    return _at_least(member, MemberPermission.ADMIN)
+
+
 RULES: dict[Action, Callable[..., bool]] = {
     Action.VIEW_THREAD: _view_thread,
     Action.VIEW_HIDDEN_CONTENT: lambda member, obj=None: _is_moderator(member),
@@ -208,6 +247,25 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.VIEW_AUDIT_LOG: lambda member, obj=None: _is_moderator(member),
     Action.REVIEW_HELD_POSTS: lambda member, obj=None: _is_moderator(member),
     Action.LISTEN_LIVE: lambda member, obj=None: member is not None,
+    Action.OFFER_MENTORING: lambda member, obj=None: _at_least(member, MemberPermission.MENTOR),
+    # Asking someone new is contributing, so a silenced member cannot. Running an
+    # existing mentorship (sessions, agreement, close) stays open to them.
+    Action.REQUEST_MENTORING: lambda member, obj=None: _can_contribute(member),
+    Action.RESPOND_TO_REQUEST: _is_mentor_of,
+    Action.WITHDRAW_REQUEST: _is_mentee_of,
+    Action.AGREE_MENTORSHIP: _acts_in_pair,
+    Action.LOG_SESSION: _acts_in_pair,
+    Action.CLOSE_MENTORSHIP: _acts_in_pair,
+    Action.GIVE_MENTORING_FEEDBACK: _acts_in_pair,
+    # Only the pair reads their space, suspended or not. Moderators and admins are no
+    # exception: they use OPEN_MENTORSHIP_AS_MODERATOR, which is audited with a reason.
+    Action.VIEW_MENTORSHIP_SPACE: _in_pair,
+    Action.SEND_MENTORSHIP_MESSAGE: lambda member, obj: _can_contribute(member) and _in_pair(member, obj),
+    Action.OPEN_MENTORSHIP_AS_MODERATOR: lambda member, obj=None: _is_moderator(member),
+    Action.RUN_MATCHING: _is_admin,
+    Action.PUBLISH_MATCHES: _is_admin,
+    Action.EDIT_MATCHING_WEIGHTS: _is_admin,
+    Action.VIEW_MENTORING_FEEDBACK: _is_admin,
 }
 
 

@@ -243,10 +243,10 @@ def _parse_provider(
     settings["id_token_algorithms"] = _algorithms(entry, settings.pop("default_algorithms"))
     settings["authorize_params"] = _authorize_params(entry, settings.pop("default_authorize_params"))
     settings["use_userinfo"] = entry.boolean("userinfo", settings.pop("default_userinfo"))
+    if kind == "govuk" and entry.text("client_auth", "private_key_jwt") != "private_key_jwt":
+        raise entry.fail("client_auth", "must be private_key_jwt for GOV.UK One Login.")
     settings.update(_client_auth(entry, environ, settings.pop("default_client_auth")))
 
-    if kind == "govuk" and settings["client_auth"] != "private_key_jwt":
-        raise entry.fail("client_auth", "must be private_key_jwt for GOV.UK One Login.")
     if kind == "govuk" and not settings["use_userinfo"]:
         raise entry.fail("userinfo", "must be true for GOV.UK One Login, which sends claims only from userinfo.")
     return ProviderConfig(**settings)

@@ -242,7 +242,8 @@ class Dataset:
         self.skill_areas, self.roles = list(skill_areas), list(roles)
         rng = random.Random(seed)
         self.text = TextGenerator(rng)
-        self.bodies = [self.text.body(body_length(rng)) for _ in range(BODY_POOL_SIZE)]
+        pool_size = min(BODY_POOL_SIZE, size.posts)
+        self.bodies = [self.text.body(body_length(rng)) for _ in range(pool_size)]
         self.organisations = [f"Bench Council {number:03d}" for number in range(1, 151)]
         self.members = self._make_members(rng)
         self.hot_thread_id = size.threads
@@ -299,6 +300,7 @@ class Dataset:
         self._member_weights = member_weights
         counts = self._post_counts(rng)
         span = SPAN_DAYS * 86400.0
+
         threads = []
         for index, post_count in enumerate(counts):
             thread_id = index + 1
@@ -311,6 +313,7 @@ class Dataset:
             elif chance > 0.99:
                 state = "locked"
             title = self.text.title()
+
             threads.append(
                 ThreadRow(
                     id=thread_id,
@@ -325,6 +328,7 @@ class Dataset:
                     created_at=BASE_TIME + timedelta(seconds=rng.uniform(0, span - 14 * 86400)),
                 )
             )
+
         hot = threads[-1]
         hot.kind, hot.state, hot.skill_area = "question", "open", HOT_SKILL_AREA
         hot.roles = sorted({HOT_ROLE, *hot.roles} & set(self.roles)) or [self.roles[0]]
@@ -607,11 +611,17 @@ async def do_load_bench_data(
     return dataset.describe()
 
 
-async def do_start_bench_session(secret_key: str, days: int = 2) -> tuple[str, str]:
-    """Sign the bench member in; return the session cookie value and the session id."""
+async def do_start_bench_sessions(secret_key: str, count: int, days: int = 2) -> list[tuple[str, str]]:
+    """Sign in the first ``count`` members; return each session's cookie value and id.
+
+    A load test spreads its writes over many members, as real traffic does, which also
+    keeps each member within the per-member posting limits.
+    """
     from forum.auth.sessions import do_start_session
     from models import Member
 
-    member = await Member.get(handle=BENCH_HANDLE)
-    cookie, session = await do_start_session(member, secret_key=secret_key, days=days)
-    return cookie, session.id
+    sessions = []
+    for member in await Member.filter(state="active").order_by("id").limit(count):
+        cookie, session = await do_start_session(member, secret_key=secret_key, days=days)
+        sessions.append((cookie, session.id))
+    return sessions

@@ -155,8 +155,9 @@ async def list_threads(
     rows = await (
         query.order_by("-last_activity_at", "-id")
         .limit(limit + 1)
-        .select_related("author", "last_poster")
+        .select_related("last_poster")
     )
+    # List items show the last poster but not the author, so only the last poster is joined.
     # The skill areas come from the taxonomy in memory rather than a join for every row.
     areas = {area.id: area for area in taxonomy.skill_areas}
     for row in rows:
@@ -207,13 +208,8 @@ async def list_posts(
     posts = await (
         query.order_by("number")
         .limit(limit + 1)
-        .select_related("author", "author__organisation")
+        .select_related("author", "author__organisation", "author__role")
     )
-    # Authors' roles come from the taxonomy in memory rather than a join for every row.
-    roles = {role.id: role for role in (await get_taxonomy()).roles}
-    for post in posts:
-        if post.author.role_id is not None:
-            post.author.role = roles.get(post.author.role_id)
     next_after = None
     if len(posts) > limit:
         posts = posts[:limit]

@@ -271,10 +271,12 @@ class MentorPool:
 
     def candidates(self, mentee: Mentee) -> np.ndarray:
         """Return the rows of available mentors who offer any of the request's areas, sorted."""
-        found = [self.by_area[need.skill_area_id] for need in mentee.needs if need.skill_area_id in self.by_area]
-        if not found:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(found))
+        chosen = np.zeros(len(self.mentors), dtype=bool)
+        for need in mentee.needs:
+            rows = self.by_area.get(need.skill_area_id)
+            if rows is not None:
+                chosen[rows] = True
+        return np.flatnonzero(chosen)
 
     def level_column(self, rows: np.ndarray, area_id: int) -> np.ndarray:
         column = self.area_columns.get(area_id)

@@ -58,9 +58,7 @@ async def do_notify(
         text=_shorten(text),
         data=data or {},
     )
-    logger.debug(
-        "notification stored", extra={"member_id": member_id, "kind": str(kind)}
-    )
+    logger.debug("notification stored", extra={"member_id": member_id, "kind": str(kind)})
 
 
 def _shorten(text: str) -> str:

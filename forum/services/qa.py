@@ -1,8 +1,9 @@
 """Questions and answers: accepted answers, helpful votes and duplicate threads.
 
 A thread's accepted answer is ``Thread.accepted_post_id``. Accepting one marks an open
-question solved and removing it reopens the question, in the same UPDATE transaction, so
-``state == solved`` and ``accepted_post_id`` never disagree for long enough to be read.
+question solved, and removing it reopens the question unless an accepted duplicate link
+solved it. Both columns change in one UPDATE, in a transaction that locks the thread's row
+on PostgreSQL, so concurrent accepts and removals leave them consistent.
 A post's helpful-vote count is ``Post.score``, changed in the transaction that adds or
 removes the ``Vote`` row. The unique index on (post, member) stops a second vote, even
 from two requests at the same moment.
@@ -48,7 +49,7 @@ _THREAD_PATH_RE = re.compile(r"/threads/(\d{1,10})(?:/[^/?#]*)?/?")
 async def do_accept_answer(member: Member, post: Post) -> Thread:
     """Make ``post`` its thread's accepted answer, replacing any earlier one.
 
-    ``post.thread`` must be loaded. An open question becomes solved. Tells the post's
+    ``post.thread`` must be loaded. An open question becomes solved. Notifies the post's
     author, and writes an audit entry when a moderator decides for someone else's question.
 
     :raises Forbidden: unless the member asked the question or is a moderator.
@@ -57,9 +58,13 @@ async def do_accept_answer(member: Member, post: Post) -> Thread:
     thread = post.thread
     require(member, Action.ACCEPT_ANSWER, thread)
     if post.number == 1:
-        raise Conflict("The question itself cannot be its accepted answer. Choose one of the replies.")
+        raise Conflict(
+            "The question itself cannot be its accepted answer. Choose one of the replies."
+        )
     if post.is_hidden:
-        raise Conflict("A hidden post cannot be the accepted answer. Choose a reply that everyone can see.")
+        raise Conflict(
+            "A hidden post cannot be the accepted answer. Choose a reply that everyone can see."
+        )
 
     async with in_transaction():
         current = await _lock_thread(thread.id)
@@ -70,9 +75,7 @@ async def do_accept_answer(member: Member, post: Post) -> Thread:
         current.accepted_post_id = post.id
         if current.state == ThreadState.OPEN:
             current.state = ThreadState.SOLVED
-        await Thread.filter(id=thread.id).update(
-            accepted_post_id=post.id, state=current.state
-        )
+        await Thread.filter(id=thread.id).update(accepted_post_id=post.id, state=current.state)
         await do_notify(
             post.author_id,
             NotificationKind.ANSWER_ACCEPTED,
@@ -82,7 +85,9 @@ async def do_accept_answer(member: Member, post: Post) -> Thread:
             text=f"{member.display_name} accepted your answer in “{thread.title}”.",
         )
         await _audit_if_moderator(
-            member, current, "accept_answer",
+            member,
+            current,
+            "accept_answer",
             before={"accepted_post_id": previous_id},
             after={"accepted_post_id": post.id},
         )
@@ -112,7 +117,9 @@ async def do_remove_accepted_answer(member: Member, thread: Thread) -> Thread:
             current.state = ThreadState.OPEN
         await Thread.filter(id=thread.id).update(accepted_post_id=None, state=current.state)
         await _audit_if_moderator(
-            member, current, "remove_accepted_answer",
+            member,
+            current,
+            "remove_accepted_answer",
             before={"accepted_post_id": previous_id},
             after={"accepted_post_id": None},
         )
@@ -233,7 +240,7 @@ async def list_voted_post_ids(member: Member | None, posts: list[Post]) -> set[i
 
 @dataclass
 class DuplicateView:
-    """What a thread page shows about duplicates: where it points, and open suggestions."""
+    """The duplicate details of a thread page: the thread it points to, and open suggestions."""
 
     canonical: Thread | None = None
     accepted: DuplicateSuggestion | None = None
@@ -260,32 +267,46 @@ async def check_canonical(
 ) -> Thread:
     """Resolve the thread named in the duplicate form, or raise ValidationFailed on ``canonical``."""
     if not reference.strip():
-        raise ValidationFailed({"canonical": "Enter the address or number of the thread that answers this one."})
+        raise ValidationFailed(
+            {"canonical": "Enter the address or number of the thread that answers this one."}
+        )
 
     canonical_id = parse_thread_reference(reference, base_url)
     if canonical_id is None:
-        raise ValidationFailed({"canonical": "Enter a thread address from this forum, for example /threads/42, or a thread number."})
+        raise ValidationFailed(
+            {
+                "canonical": "Enter a thread address from this forum, for example /threads/42, or a thread number."
+            }
+        )
     if canonical_id == thread.id:
-        raise ValidationFailed({"canonical": "That is this thread. Enter a different, earlier thread."})
+        raise ValidationFailed(
+            {"canonical": "That is this thread. Enter a different, earlier thread."}
+        )
 
     canonical = await Thread.filter(id=canonical_id).first()
     if canonical is None or not can(member, Action.VIEW_THREAD, canonical):
-        raise ValidationFailed({"canonical": f"There is no thread number {canonical_id}. Check the address."})
+        raise ValidationFailed(
+            {"canonical": f"There is no thread number {canonical_id}. Check the address."}
+        )
 
     onward = await DuplicateSuggestion.filter(
         thread_id=canonical.id, state=DuplicateState.ACCEPTED
     ).values_list("canonical_id", flat=True)
     if onward:
-        raise ValidationFailed({"canonical": f"That thread already points to thread {onward[0]}. Suggest thread {onward[0]} instead."})
+        raise ValidationFailed(
+            {
+                "canonical": f"That thread already points to thread {onward[0]}. Suggest thread {onward[0]} instead."
+            }
+        )
     return canonical
 
 
 async def do_suggest_duplicate(
     member: Member, thread: Thread, reference: str, *, base_url: str
 ) -> DuplicateSuggestion:
-    """Suggest that ``thread`` is answered in another thread, and tell the asker.
+    """Suggest that ``thread`` is answered in another thread, and notify the asker.
 
-    Suggesting a pair that is already open returns that suggestion and tells nobody again.
+    Suggesting a pair that is already open returns that suggestion without a second notification.
 
     :raises ValidationFailed: on ``canonical`` when the reference names no visible thread.
     :raises Conflict: when the pair was declined before, or the thread already points elsewhere.
@@ -298,7 +319,9 @@ async def do_suggest_duplicate(
         raise Conflict("This thread already points to an earlier thread that answers it.")
     same_pair = next((s for s in existing if s.canonical_id == canonical.id), None)
     if same_pair is not None and same_pair.state == DuplicateState.DECLINED:
-        raise Conflict("The asker or a moderator has already decided that thread does not answer this one.")
+        raise Conflict(
+            "The asker or a moderator has already decided that thread does not answer this one."
+        )
     if same_pair is not None:
         return same_pair
 
@@ -316,7 +339,7 @@ async def do_suggest_duplicate(
                 data={"canonical_id": canonical.id},
             )
     except IntegrityError:
-        # Another member suggested the same pair at the same moment, so theirs stands.
+        # Another member suggested the same pair at the same moment, so their suggestion is kept.
         return await DuplicateSuggestion.get(thread_id=thread.id, canonical_id=canonical.id)
 
     logger.info(
@@ -338,8 +361,10 @@ async def access_suggestion(member: Member | None, suggestion_id: int) -> Duplic
     return suggestion
 
 
-async def do_accept_duplicate(member: Member, suggestion: DuplicateSuggestion) -> DuplicateSuggestion:
-    """Point the suggestion's thread at its canonical thread, and tell whoever suggested it.
+async def do_accept_duplicate(
+    member: Member, suggestion: DuplicateSuggestion
+) -> DuplicateSuggestion:
+    """Point the suggestion's thread at its canonical thread, and notify the member who suggested it.
 
     ``suggestion.thread`` and ``suggestion.canonical`` must be loaded. An open question
     becomes solved. The thread keeps its posts and stays open to read.
@@ -354,7 +379,9 @@ async def do_accept_duplicate(member: Member, suggestion: DuplicateSuggestion) -
         current = await _lock_thread(thread.id)
         await _check_open(suggestion)
         if await _has_accepted_duplicate(thread.id):
-            raise Conflict("This thread already points to an earlier thread. Remove that link first.")
+            raise Conflict(
+                "This thread already points to an earlier thread. Remove that link first."
+            )
 
         now = datetime.now(UTC)
         await DuplicateSuggestion.filter(id=suggestion.id).update(
@@ -371,20 +398,32 @@ async def do_accept_duplicate(member: Member, suggestion: DuplicateSuggestion) -
             data={"canonical_id": suggestion.canonical_id},
         )
         await _audit_if_moderator(
-            member, current, "accept_duplicate",
+            member,
+            current,
+            "accept_duplicate",
             before={"duplicate_of": None},
             after={"duplicate_of": suggestion.canonical_id},
         )
 
-    suggestion.state, suggestion.decided_by_id, suggestion.decided_at = DuplicateState.ACCEPTED, member.id, now
+    suggestion.state, suggestion.decided_by_id, suggestion.decided_at = (
+        DuplicateState.ACCEPTED,
+        member.id,
+        now,
+    )
     logger.info(
         "duplicate accepted",
-        extra={"thread_id": thread.id, "canonical_id": suggestion.canonical_id, "member_id": member.id},
+        extra={
+            "thread_id": thread.id,
+            "canonical_id": suggestion.canonical_id,
+            "member_id": member.id,
+        },
     )
     return suggestion
 
 
-async def do_decline_duplicate(member: Member, suggestion: DuplicateSuggestion) -> DuplicateSuggestion:
+async def do_decline_duplicate(
+    member: Member, suggestion: DuplicateSuggestion
+) -> DuplicateSuggestion:
     """Decline an open suggestion, or remove an accepted one so the thread stops pointing away.
 
     Removing an accepted link reopens the question unless it has an accepted answer.
@@ -406,16 +445,26 @@ async def do_decline_duplicate(member: Member, suggestion: DuplicateSuggestion) 
             state=DuplicateState.DECLINED, decided_by_id=member.id, decided_at=now
         )
         was_accepted = state[0] == DuplicateState.ACCEPTED
-        if was_accepted and current.state == ThreadState.SOLVED and current.accepted_post_id is None:
+        if (
+            was_accepted
+            and current.state == ThreadState.SOLVED
+            and current.accepted_post_id is None
+        ):
             await Thread.filter(id=thread.id).update(state=ThreadState.OPEN)
         if was_accepted:
             await _audit_if_moderator(
-                member, current, "remove_duplicate",
+                member,
+                current,
+                "remove_duplicate",
                 before={"duplicate_of": suggestion.canonical_id},
                 after={"duplicate_of": None},
             )
 
-    suggestion.state, suggestion.decided_by_id, suggestion.decided_at = DuplicateState.DECLINED, member.id, now
+    suggestion.state, suggestion.decided_by_id, suggestion.decided_at = (
+        DuplicateState.DECLINED,
+        member.id,
+        now,
+    )
     logger.info("duplicate declined", extra={"thread_id": thread.id, "member_id": member.id})
     return suggestion
 
@@ -423,7 +472,9 @@ async def do_decline_duplicate(member: Member, suggestion: DuplicateSuggestion) 
 async def _check_open(suggestion: DuplicateSuggestion) -> None:
     state = await DuplicateSuggestion.filter(id=suggestion.id).values_list("state", flat=True)
     if state[0] != DuplicateState.OPEN:
-        raise Conflict("That suggestion has already been decided. Reload the page to see the latest.")
+        raise Conflict(
+            "That suggestion has already been decided. Reload the page to see the latest."
+        )
 
 
 async def get_duplicate_view(member: Member | None, thread: Thread) -> DuplicateView:
@@ -453,7 +504,7 @@ async def get_duplicate_view(member: Member | None, thread: Thread) -> Duplicate
 
 @dataclass
 class ThreadExtras:
-    """What a thread page shows beside its posts, loaded in a fixed number of queries."""
+    """The parts of a thread page beside its posts, loaded in a fixed number of queries."""
 
     accepted: Post | None
     voted_post_ids: set[int]
@@ -488,5 +539,7 @@ async def get_thread_extras(
         )
         if quoted is not None and (not quoted.is_hidden or can(member, Action.VIEW_HIDDEN_CONTENT)):
             extras.quoted_post_id = quoted.id
-            extras.reply_body = (extras.reply_body.rstrip() + "\n\n" if extras.reply_body.strip() else "") + writing.build_quote(quoted)
+            extras.reply_body = (
+                extras.reply_body.rstrip() + "\n\n" if extras.reply_body.strip() else ""
+            ) + writing.build_quote(quoted)
     return extras

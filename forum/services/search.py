@@ -36,6 +36,11 @@ MAX_TERMS = 8
 MAX_PHRASE_WORDS = 6
 MAX_WORD_LENGTH = 40
 SIMILAR_LIMIT = 5
+# Matches ranked per search, newest first by post id. Scoring every match of a common word
+# takes hundreds of milliseconds at a million posts, so a search ranks the newest
+# RANK_CANDIDATES matches that pass its filters, and older matches rank only when fewer
+# than that many newer ones exist.
+RANK_CANDIDATES = 500
 SIMILAR_MIN_LENGTH = 4
 AUTHOR_MAX_LENGTH = 40
 
@@ -388,22 +393,28 @@ def _is_postgres() -> bool:
 def _sqlite_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
     match = parameters.add(request.query.fts5_expression())
     filters = _filter_sql(request, parameters)
+    candidates = parameters.add(RANK_CANDIDATES)
     limit = parameters.add(RESULTS_PER_PAGE + 1)
     offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
-    # The snippet is made only for the page of results, which is why the ranked ids are
-    # chosen first and the index is matched again for just those rows.
+    # Snippets are made only for the page of results, so the ranked ids are chosen first
+    # and the index is matched again for just those rows.
     again = parameters.add(request.query.fts5_expression())
     return f"""
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
                highlight(search_fts, 0, char(2), char(3)) AS title_marked,
                snippet(search_fts, 1, char(2), char(3), '…', 40) AS snippet_marked
         FROM (
-            SELECT search_fts.rowid AS id, bm25(search_fts, 4.0, 1.0) AS score
-            FROM search_fts
-            JOIN post ON post.id = search_fts.rowid
-            JOIN thread ON thread.id = post.thread_id
-            WHERE search_fts MATCH {match} AND {filters}
-            ORDER BY score, search_fts.rowid DESC
+            SELECT candidate.id AS id, candidate.score AS score
+            FROM (
+                SELECT search_fts.rowid AS id, bm25(search_fts, 4.0, 1.0) AS score
+                FROM search_fts
+                JOIN post ON post.id = search_fts.rowid
+                JOIN thread ON thread.id = post.thread_id
+                WHERE search_fts MATCH {match} AND {filters}
+                ORDER BY search_fts.rowid DESC
+                LIMIT {candidates}
+            ) AS candidate
+            ORDER BY candidate.score, candidate.id DESC
             LIMIT {limit} OFFSET {offset}
         ) AS ranked
         JOIN search_fts ON search_fts.rowid = ranked.id AND search_fts MATCH {again}
@@ -424,11 +435,12 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
     # ts_rank scores a query with a NOT close to zero, so rank by the wanted terms alone.
     rank_query = parameters.add(request.query.without_exclusions().websearch_text())
     filters = _filter_sql(request, parameters)
+    candidates = parameters.add(RANK_CANDIDATES)
     limit = parameters.add(RESULTS_PER_PAGE + 1)
     offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
     options = parameters.add(HEADLINE_OPTIONS)
     title_options = parameters.add(TITLE_HEADLINE_OPTIONS)
-    # ts_headline re-parses the text, so it runs only for the page of results.
+    # ts_headline parses the text again, so it runs only for the page of results.
     return f"""
         WITH search AS (
             SELECT websearch_to_tsquery('english', {query}) AS query,
@@ -440,13 +452,19 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
                     ELSE '' END AS title_marked,
                ts_headline('english', post.source, search.query, {options}) AS snippet_marked
         FROM (
-            SELECT post_search.post_id AS id, ts_rank(post_search.document, search.rank_query) AS score
-            FROM search
-            JOIN post_search ON post_search.document @@ search.query
-            JOIN post ON post.id = post_search.post_id
-            JOIN thread ON thread.id = post.thread_id
-            WHERE {filters}
-            ORDER BY score DESC, post_search.post_id DESC
+            SELECT candidate.id AS id, ts_rank(candidate.document, search.rank_query) AS score
+            FROM (
+                SELECT post_search.post_id AS id, post_search.document AS document
+                FROM search
+                JOIN post_search ON post_search.document @@ search.query
+                JOIN post ON post.id = post_search.post_id
+                JOIN thread ON thread.id = post.thread_id
+                WHERE {filters}
+                ORDER BY post_search.post_id DESC
+                LIMIT {candidates}
+            ) AS candidate
+            CROSS JOIN search
+            ORDER BY score DESC, candidate.id DESC
             LIMIT {limit} OFFSET {offset}
         ) AS ranked
         CROSS JOIN search
@@ -534,12 +552,20 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
         sql = f"""
             WITH search AS (SELECT to_tsquery('english', {query}) AS query)
             SELECT thread.id, thread.slug, thread.title
-            FROM search
-            JOIN post_search ON post_search.document @@ search.query
-            JOIN post ON post.id = post_search.post_id AND post.number = 1
+            FROM (
+                SELECT post_search.post_id AS id, post_search.document AS document
+                FROM search
+                JOIN post_search ON post_search.document @@ search.query
+                JOIN post ON post.id = post_search.post_id AND post.number = 1
+                JOIN thread ON thread.id = post.thread_id
+                WHERE {VISIBLE_SQL}
+                ORDER BY post_search.post_id DESC
+                LIMIT {parameters.add(RANK_CANDIDATES)}
+            ) AS candidate
+            CROSS JOIN search
+            JOIN post ON post.id = candidate.id
             JOIN thread ON thread.id = post.thread_id
-            WHERE {VISIBLE_SQL}
-            ORDER BY ts_rank(post_search.document, search.query) DESC, thread.id DESC
+            ORDER BY ts_rank(candidate.document, search.query) DESC, thread.id DESC
             LIMIT {parameters.add(limit)}
         """
     else:
@@ -549,11 +575,18 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
         match = parameters.add("title : (" + " OR ".join(strings) + ")")
         sql = f"""
             SELECT thread.id, thread.slug, thread.title
-            FROM search_fts
-            JOIN post ON post.id = search_fts.rowid
+            FROM (
+                SELECT search_fts.rowid AS id, bm25(search_fts, 4.0, 1.0) AS score
+                FROM search_fts
+                JOIN post ON post.id = search_fts.rowid
+                JOIN thread ON thread.id = post.thread_id
+                WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
+                ORDER BY search_fts.rowid DESC
+                LIMIT {parameters.add(RANK_CANDIDATES)}
+            ) AS candidate
+            JOIN post ON post.id = candidate.id
             JOIN thread ON thread.id = post.thread_id
-            WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
-            ORDER BY bm25(search_fts, 4.0, 1.0), thread.id DESC
+            ORDER BY candidate.score, thread.id DESC
             LIMIT {parameters.add(limit)}
         """
 

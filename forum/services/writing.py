@@ -36,10 +36,10 @@ logger = logging.getLogger(__name__)
 MENTION_RE = re.compile(r"(?<![\w@./-])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?)")
 # The partial handle being typed at the end of a reply, for suggestions.
 TYPED_MENTION_RE = re.compile(r"(?<![\w@./-])@([A-Za-z0-9_.-]{1,40})\Z")
-# Mentions beyond this many in one post notify nobody, so a post cannot page everyone.
+# Mentions beyond this many in one post send no notification, so a post cannot page everyone.
 MAX_MENTIONS = 20
 MENTION_SUGGESTIONS = 8
-# Longest part of a post copied into a quote, in characters.
+# Maximum length of the part of a post copied into a quote, in characters.
 QUOTE_MAX = 2000
 
 # Code and existing links are not searched for mentions.
@@ -105,7 +105,7 @@ def _thread_link_target(href: str, base_url: str) -> tuple[int, int | None] | No
 
 
 def _is_pasted(href: str, text: str) -> bool:
-    """Whether a link's text is its own address, as when a bare URL is pasted."""
+    """Return whether a link's text is its own address, as when a bare URL is pasted."""
     href, text = html.unescape(href), html.unescape(text).strip()
     return text in {href, href.split("://", 1)[-1]}
 
@@ -149,10 +149,10 @@ async def add_thread_titles(post_html: str, *, base_url: str = "") -> str:
 async def do_after_post(
     member: Member, thread: Thread | None, post: Post, *, previous_html: str | None = None
 ) -> None:
-    """Tell the people a new or edited post concerns, and drop the writer's draft.
+    """Notify the people a new or edited post concerns, and delete the writer's draft.
 
-    Call inside the transaction that stores ``post``. A new post tells the question's
-    author and the author of the post it replies to. Both new and edited posts tell the
+    Call inside the transaction that stores ``post``. A new post notifies the question's
+    author and the author of the post it replies to. Both new and edited posts notify the
     members they mention, an edit only those it newly mentions. Each member gets at most
     one notification per post, and the writer none. ``thread`` may be None for an edit,
     and is then read only if the edit mentions someone new.
@@ -175,16 +175,24 @@ async def do_after_post(
 
     if previous_html is None and post.number > 1:
         if post.reply_to_id is not None:
-            reply_to_author = await Post.filter(id=post.reply_to_id).values_list("author_id", flat=True)
+            reply_to_author = await Post.filter(id=post.reply_to_id).values_list(
+                "author_id", flat=True
+            )
             for author_id in reply_to_author:
-                recipients.setdefault(author_id, (
-                    NotificationKind.REPLY,
-                    f"{member.display_name} replied to your post in “{thread.title}”.",
-                ))
-        recipients.setdefault(thread.author_id, (
-            NotificationKind.REPLY,
-            f"{member.display_name} replied to your question “{thread.title}”.",
-        ))
+                recipients.setdefault(
+                    author_id,
+                    (
+                        NotificationKind.REPLY,
+                        f"{member.display_name} replied to your post in “{thread.title}”.",
+                    ),
+                )
+        recipients.setdefault(
+            thread.author_id,
+            (
+                NotificationKind.REPLY,
+                f"{member.display_name} replied to your question “{thread.title}”.",
+            ),
+        )
         await Draft.filter(member_id=member.id, thread_id=thread.id).delete()
 
     for recipient_id, (kind, text) in recipients.items():
@@ -230,7 +238,9 @@ async def get_draft(member: Member | None, thread: Thread) -> Draft | None:
     return await Draft.filter(member_id=member.id, thread_id=thread.id).first()
 
 
-async def do_save_draft(member: Member, thread: Thread, body: str, *, max_length: int) -> Draft | None:
+async def do_save_draft(
+    member: Member, thread: Thread, body: str, *, max_length: int
+) -> Draft | None:
     """Save the member's unsent reply to the thread; an empty body deletes the draft.
 
     Returns the saved draft, or None once deleted. Two saves racing each other leave the
@@ -240,10 +250,14 @@ async def do_save_draft(member: Member, thread: Thread, body: str, *, max_length
     """
     require(member, Action.SAVE_DRAFT, thread)
     if len(body) > max_length:
-        raise ValidationFailed({"body": (
-            f"Your draft is {len(body):,} characters long, but the limit is {max_length:,} "
-            "characters. Shorten it and try again."
-        )})
+        raise ValidationFailed(
+            {
+                "body": (
+                    f"Your draft is {len(body):,} characters long, but the limit is {max_length:,} "
+                    "characters. Shorten it and try again."
+                )
+            }
+        )
     if not body.strip():
         await do_discard_draft(member, thread)
         return None
@@ -270,7 +284,7 @@ async def do_discard_draft(member: Member, thread: Thread) -> None:
 class DiffLine:
     """One line of a diff: ``kind`` is same, added, removed or changed.
 
-    ``parts`` holds (kind, text) pieces, where a changed line mixes same, added and
+    ``parts`` contains (kind, text) pieces, where a changed line mixes same, added and
     removed words.
     """
 

@@ -124,7 +124,9 @@ async def save_draft(thread_id: int):
         )
     except ValidationFailed as failure:
         if _is_htmx():
-            return await render_template("qa/_draft_status.html", draft=None, error=failure.errors["body"])
+            return await render_template(
+                "qa/_draft_status.html", draft=None, error=failure.errors["body"]
+            )
         raise
 
     if _is_htmx():

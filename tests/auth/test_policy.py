@@ -6,9 +6,20 @@ import pytest
 
 from forum.auth.policy import RULES, Action, can, require
 from forum.errors import Forbidden, SignInRequired
-from models import Member, MemberState, Post, Thread, ThreadKind, ThreadState
+from models import (
+    Member,
+    MemberState,
+    MentoringRequest,
+    Mentorship,
+    Post,
+    Thread,
+    ThreadKind,
+    ThreadState,
+)
 
-VISITORS = ("anonymous", "member", "suspended", "silenced", "pending", "author", "moderator", "admin")
+# "mentor" is an active member with the mentor permission. It has every right "member" has,
+# so a row that allows "member" for a reason other than who the member is also allows "mentor".
+VISITORS = ("anonymous", "member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin")
 
 
 def _member(permission: str = "member", state: str = MemberState.ACTIVE, member_id: int = 1, **fields):
@@ -19,6 +30,7 @@ def _visitor(name: str) -> Member | None:
     return {
         "anonymous": None,
         "member": _member(member_id=2),
+        "mentor": _member("mentor", member_id=8),
         "suspended": _member(state=MemberState.SUSPENDED, member_id=1),
         "silenced": _member(member_id=6, is_silenced=True),
         "pending": _member(state=MemberState.PENDING, member_id=7),
@@ -50,16 +62,29 @@ def _target(permission: str = "member", state: str = MemberState.ACTIVE, member_
 
 MODERATORS = {"moderator", "admin"}
 
+
+def _mentorship(mentor_id: int = 8, mentee_id: int = 2) -> Mentorship:
+    """A mentorship of the "mentor" visitor and the "member" visitor, unless told otherwise."""
+    return Mentorship(id=30, mentor_id=mentor_id, mentee_id=mentee_id, request_id=40)
+
+
+def _mentoring_request(mentee_id: int = 2) -> MentoringRequest:
+    return MentoringRequest(id=40, mentee_id=mentee_id)
+
+
+PAIR = {"mentor", "member"}
+ADMINS = {"admin"}
+
 # (action, object factory, visitors allowed); every visitor not listed must be refused.
 TABLE = [
     (Action.VIEW_THREAD, lambda: _thread(), set(VISITORS)),
     (Action.VIEW_THREAD, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
     (Action.VIEW_THREAD, lambda: _thread(ThreadState.HELD), {"author", "suspended", "moderator", "admin"}),
     (Action.VIEW_HIDDEN_CONTENT, lambda: None, {"moderator", "admin"}),
-    (Action.CREATE_THREAD, lambda: ThreadKind.QUESTION, {"member", "author", "moderator", "admin"}),
+    (Action.CREATE_THREAD, lambda: ThreadKind.QUESTION, {"member", "mentor", "author", "moderator", "admin"}),
     (Action.CREATE_THREAD, lambda: ThreadKind.ANNOUNCEMENT, {"moderator", "admin"}),
     (Action.CREATE_ANNOUNCEMENT, lambda: None, {"moderator", "admin"}),
-    (Action.REPLY, lambda: _thread(), {"member", "author", "moderator", "admin"}),
+    (Action.REPLY, lambda: _thread(), {"member", "mentor", "author", "moderator", "admin"}),
     (Action.REPLY, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
     (Action.REPLY, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
     (Action.EDIT_POST, lambda: _post(), {"author", "moderator", "admin"}),
@@ -68,8 +93,8 @@ TABLE = [
     (Action.EDIT_POST, _redacted_post, set()),
     (Action.VIEW_REVISIONS, lambda: _post(), set(VISITORS)),
     (Action.VIEW_REVISIONS, lambda: _post(state=ThreadState.HIDDEN), {"moderator", "admin"}),
-    (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "silenced", "author", "moderator", "admin"}),
-    (Action.SIGN_OUT, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.PREVIEW_MARKDOWN, lambda: None, {"member", "mentor", "silenced", "author", "moderator", "admin"}),
+    (Action.SIGN_OUT, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
     (Action.PROMOTE_MEMBER, lambda: None, {"admin"}),
     (Action.MANAGE_OWN_ACCOUNT, lambda: _member(member_id=1), {"author"}),
     (Action.MANAGE_OWN_ACCOUNT, lambda: _member(state=MemberState.PENDING, member_id=7), {"pending"}),
@@ -79,26 +104,26 @@ TABLE = [
     (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(ThreadState.HIDDEN), {"moderator", "admin"}),
     (Action.ACCEPT_ANSWER, lambda: _thread(kind=ThreadKind.DISCUSSION), set()),
-    (Action.VOTE, lambda: _post(author_id=5), {"member", "author", "moderator", "admin"}),
-    (Action.VOTE, lambda: _post(), {"member", "moderator", "admin"}),
+    (Action.VOTE, lambda: _post(author_id=5), {"member", "mentor", "author", "moderator", "admin"}),
+    (Action.VOTE, lambda: _post(), {"member", "mentor", "moderator", "admin"}),
     (Action.VOTE, lambda: _post(author_id=5, hidden=True), set()),
     (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.HIDDEN), set()),
-    (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.LOCKED), {"member", "author", "moderator", "admin"}),
-    (Action.SAVE_DRAFT, lambda: _thread(), {"member", "author", "moderator", "admin"}),
+    (Action.VOTE, lambda: _post(author_id=5, state=ThreadState.LOCKED), {"member", "mentor", "author", "moderator", "admin"}),
+    (Action.SAVE_DRAFT, lambda: _thread(), {"member", "mentor", "author", "moderator", "admin"}),
     (Action.SAVE_DRAFT, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
-    (Action.SUGGEST_MENTIONS, lambda: None, {"member", "silenced", "author", "moderator", "admin"}),
-    (Action.SUGGEST_DUPLICATE, lambda: _thread(), {"member", "author", "moderator", "admin"}),
+    (Action.SUGGEST_MENTIONS, lambda: None, {"member", "mentor", "silenced", "author", "moderator", "admin"}),
+    (Action.SUGGEST_DUPLICATE, lambda: _thread(), {"member", "mentor", "author", "moderator", "admin"}),
     (Action.SUGGEST_DUPLICATE, lambda: _thread(ThreadState.HIDDEN), set()),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(), {"author", "moderator", "admin"}),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(ThreadState.LOCKED), {"moderator", "admin"}),
     (Action.ACCEPT_DUPLICATE, lambda: _thread(kind=ThreadKind.RESOURCE), set()),
-    (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
-    (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
-    (Action.FLAG, lambda: _post(author_id=5), {"member", "silenced", "author", "moderator", "admin"}),
-    (Action.FLAG, lambda: _post(), {"member", "silenced", "moderator", "admin"}),
+    (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.FLAG, lambda: _post(author_id=5), {"member", "mentor", "silenced", "author", "moderator", "admin"}),
+    (Action.FLAG, lambda: _post(), {"member", "mentor", "silenced", "moderator", "admin"}),
     (Action.FLAG, lambda: _post(author_id=5, hidden=True), set()),
     (Action.FLAG, lambda: _post(author_id=5, state=ThreadState.HIDDEN), MODERATORS),
-    (Action.FLAG, lambda: _thread(), {"member", "silenced", "moderator", "admin"}),
+    (Action.FLAG, lambda: _thread(), {"member", "mentor", "silenced", "moderator", "admin"}),
     (Action.FLAG, lambda: _thread(ThreadState.HIDDEN), MODERATORS),
     (Action.REVIEW_FLAGS, lambda: None, MODERATORS),
     (Action.LOCK_THREAD, lambda: _thread(), MODERATORS),
@@ -125,7 +150,31 @@ TABLE = [
     (Action.APPROVE_MEMBER, lambda: _target(), set()),
     (Action.VIEW_AUDIT_LOG, lambda: None, MODERATORS),
     (Action.REVIEW_HELD_POSTS, lambda: None, MODERATORS),
-    (Action.LISTEN_LIVE, lambda: None, {"member", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.LISTEN_LIVE, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.OFFER_MENTORING, lambda: None, {"mentor", "moderator", "admin"}),
+    (Action.REQUEST_MENTORING, lambda: None, {"member", "mentor", "author", "moderator", "admin"}),
+    (Action.RESPOND_TO_REQUEST, lambda: _mentorship(), {"mentor"}),
+    (Action.RESPOND_TO_REQUEST, lambda: _mentorship(mentor_id=1, mentee_id=2), {"author"}),
+    (Action.WITHDRAW_REQUEST, lambda: _mentorship(), {"member"}),
+    (Action.WITHDRAW_REQUEST, lambda: _mentoring_request(), {"member"}),
+    (Action.WITHDRAW_REQUEST, lambda: _mentoring_request(mentee_id=1), {"author"}),
+    (Action.AGREE_MENTORSHIP, lambda: _mentorship(), PAIR),
+    (Action.LOG_SESSION, lambda: _mentorship(), PAIR),
+    # A silenced member still runs an existing mentorship.
+    (Action.LOG_SESSION, lambda: _mentorship(mentor_id=3, mentee_id=6), {"moderator", "silenced"}),
+    (Action.CLOSE_MENTORSHIP, lambda: _mentorship(), PAIR),
+    (Action.CLOSE_MENTORSHIP, lambda: _mentorship(mentor_id=8, mentee_id=1), {"mentor", "author"}),
+    (Action.GIVE_MENTORING_FEEDBACK, lambda: _mentorship(), PAIR),
+    (Action.VIEW_MENTORSHIP_SPACE, lambda: _mentorship(), PAIR),
+    # A suspended member still reads their own space ("suspended" and "author" share id 1).
+    (Action.VIEW_MENTORSHIP_SPACE, lambda: _mentorship(mentor_id=8, mentee_id=1), {"mentor", "suspended", "author"}),
+    (Action.SEND_MENTORSHIP_MESSAGE, lambda: _mentorship(), PAIR),
+    (Action.SEND_MENTORSHIP_MESSAGE, lambda: _mentorship(mentor_id=8, mentee_id=6), {"mentor"}),
+    (Action.OPEN_MENTORSHIP_AS_MODERATOR, lambda: _mentorship(), {"moderator", "admin"}),
+    (Action.RUN_MATCHING, lambda: None, ADMINS),
+    (Action.PUBLISH_MATCHES, lambda: None, ADMINS),
+    (Action.EDIT_MATCHING_WEIGHTS, lambda: None, ADMINS),
+    (Action.VIEW_MENTORING_FEEDBACK, lambda: None, ADMINS),
 ]
 
 

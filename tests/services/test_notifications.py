@@ -13,7 +13,11 @@ async def test_notify_stores_notification():
     thread = await make_thread(author=member)
 
     await notifications.do_notify(
-        member.id, "reply", actor_id=actor.id, thread_id=thread.id, text="Someone replied.",
+        member.id,
+        "reply",
+        actor_id=actor.id,
+        thread_id=thread.id,
+        text="Someone replied.",
         data={"extra": 1},
     )
 

@@ -284,14 +284,34 @@ def test_parse_thread_reference(reference, expected):
 
 
 INVALID_CANONICAL = [
-    ("empty", lambda thread, other: "", "Enter the address or number of the thread that answers this one."),
-    ("unreadable", lambda thread, other: "the one about episodes", "Enter a thread address from this forum, for example /threads/42, or a thread number."),
-    ("same thread", lambda thread, other: str(thread.id), "That is this thread. Enter a different, earlier thread."),
-    ("missing thread", lambda thread, other: "999999", "There is no thread number 999999. Check the address."),
+    (
+        "empty",
+        lambda thread, other: "",
+        "Enter the address or number of the thread that answers this one.",
+    ),
+    (
+        "unreadable",
+        lambda thread, other: "the one about episodes",
+        "Enter a thread address from this forum, for example /threads/42, or a thread number.",
+    ),
+    (
+        "same thread",
+        lambda thread, other: str(thread.id),
+        "That is this thread. Enter a different, earlier thread.",
+    ),
+    (
+        "missing thread",
+        lambda thread, other: "999999",
+        "There is no thread number 999999. Check the address.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "make_reference", "message"), INVALID_CANONICAL, ids=[row[0] for row in INVALID_CANONICAL])
+@pytest.mark.parametrize(
+    ("case", "make_reference", "message"),
+    INVALID_CANONICAL,
+    ids=[row[0] for row in INVALID_CANONICAL],
+)
 async def test_suggest_duplicate_validation(case, make_reference, message):
     thread, other = await make_thread(), await make_thread()
 
@@ -308,9 +328,13 @@ async def test_suggest_hidden_thread_reads_as_missing():
     await Thread.filter(id=hidden.id).update(state=ThreadState.HIDDEN)
 
     with pytest.raises(ValidationFailed) as failure:
-        await qa.do_suggest_duplicate(await make_member(), thread, str(hidden.id), base_url=BASE_URL)
+        await qa.do_suggest_duplicate(
+            await make_member(), thread, str(hidden.id), base_url=BASE_URL
+        )
 
-    assert failure.value.errors == {"canonical": f"There is no thread number {hidden.id}. Check the address."}
+    assert failure.value.errors == {
+        "canonical": f"There is no thread number {hidden.id}. Check the address."
+    }
 
 
 async def test_suggest_duplicate_notifies_asker():
@@ -318,7 +342,9 @@ async def test_suggest_duplicate_notifies_asker():
     thread, canonical = await make_thread(author=asker), await make_thread()
     member = await make_member()
 
-    suggestion = await qa.do_suggest_duplicate(member, thread, f"/threads/{canonical.id}", base_url=BASE_URL)
+    suggestion = await qa.do_suggest_duplicate(
+        member, thread, f"/threads/{canonical.id}", base_url=BASE_URL
+    )
 
     assert suggestion.state == DuplicateState.OPEN
     notification = await Notification.get(member_id=asker.id)
@@ -329,8 +355,12 @@ async def test_suggest_duplicate_notifies_asker():
 async def test_repeated_suggestion_returns_first():
     thread, canonical = await make_thread(), await make_thread()
 
-    first = await qa.do_suggest_duplicate(await make_member(), thread, str(canonical.id), base_url=BASE_URL)
-    second = await qa.do_suggest_duplicate(await make_member(), thread, str(canonical.id), base_url=BASE_URL)
+    first = await qa.do_suggest_duplicate(
+        await make_member(), thread, str(canonical.id), base_url=BASE_URL
+    )
+    second = await qa.do_suggest_duplicate(
+        await make_member(), thread, str(canonical.id), base_url=BASE_URL
+    )
 
     assert first.id == second.id
     assert await DuplicateSuggestion.all().count() == 1
@@ -339,7 +369,9 @@ async def test_repeated_suggestion_returns_first():
 async def _suggestion(asker=None):
     asker = asker or await make_member()
     thread, canonical = await make_thread(author=asker), await make_thread()
-    suggestion = await qa.do_suggest_duplicate(await make_member(), thread, str(canonical.id), base_url=BASE_URL)
+    suggestion = await qa.do_suggest_duplicate(
+        await make_member(), thread, str(canonical.id), base_url=BASE_URL
+    )
     return asker, await qa.access_suggestion(asker, suggestion.id)
 
 
@@ -353,7 +385,12 @@ async def test_accept_duplicate_points_thread_and_solves_it():
     assert view.canonical.id == suggestion.canonical_id
     assert view.suggestions == []
     assert thread.state == ThreadState.SOLVED
-    assert await Notification.filter(member_id=suggestion.suggested_by_id, kind="duplicate_accepted").count() == 1
+    assert (
+        await Notification.filter(
+            member_id=suggestion.suggested_by_id, kind="duplicate_accepted"
+        ).count()
+        == 1
+    )
 
 
 async def test_accept_duplicate_by_other_member_rejected():
@@ -385,7 +422,9 @@ async def test_accept_decided_suggestion_rejected():
 async def test_second_duplicate_accept_rejected():
     asker, suggestion = await _suggestion()
     other = await make_thread()
-    second = await qa.do_suggest_duplicate(await make_member(), suggestion.thread, str(other.id), base_url=BASE_URL)
+    second = await qa.do_suggest_duplicate(
+        await make_member(), suggestion.thread, str(other.id), base_url=BASE_URL
+    )
     await qa.do_accept_duplicate(asker, suggestion)
 
     with pytest.raises(Conflict, match="already points"):
@@ -419,9 +458,13 @@ async def test_thread_pointing_onward_cannot_be_canonical():
     newer = await make_thread()
 
     with pytest.raises(ValidationFailed) as failure:
-        await qa.do_suggest_duplicate(await make_member(), newer, str(suggestion.thread_id), base_url=BASE_URL)
+        await qa.do_suggest_duplicate(
+            await make_member(), newer, str(suggestion.thread_id), base_url=BASE_URL
+        )
 
-    assert failure.value.errors == {"canonical": (
-        f"That thread already points to thread {suggestion.canonical_id}. "
-        f"Suggest thread {suggestion.canonical_id} instead."
-    )}
+    assert failure.value.errors == {
+        "canonical": (
+            f"That thread already points to thread {suggestion.canonical_id}. "
+            f"Suggest thread {suggestion.canonical_id} instead."
+        )
+    }

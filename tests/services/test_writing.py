@@ -26,16 +26,15 @@ MENTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "source", "expected"), MENTION_CASES, ids=[row[0] for row in MENTION_CASES])
+@pytest.mark.parametrize(
+    ("case", "source", "expected"), MENTION_CASES, ids=[row[0] for row in MENTION_CASES]
+)
 def test_find_mentions(case, source, expected):
     assert writing.find_mentions(render_markdown(source)) == expected
 
 
 async def _notifications_for(member) -> list[tuple[str, str]]:
-    return [
-        (n.kind, n.text)
-        for n in await Notification.filter(member_id=member.id).order_by("id")
-    ]
+    return [(n.kind, n.text) for n in await Notification.filter(member_id=member.id).order_by("id")]
 
 
 async def test_reply_notifies_asker():
@@ -95,8 +94,11 @@ async def test_mention_in_hidden_thread_skips_members():
     await Thread.filter(id=thread.id).update(state=ThreadState.HIDDEN)
     thread = await Thread.get(id=thread.id)
 
-    await make_reply(thread, author=await make_member(permission="moderator"),
-                     body=f"@{member.handle} @{moderator.handle}")
+    await make_reply(
+        thread,
+        author=await make_member(permission="moderator"),
+        body=f"@{member.handle} @{moderator.handle}",
+    )
 
     assert await _notifications_for(member) == []
     assert [kind for kind, _text in await _notifications_for(moderator)] == ["mention"]
@@ -183,7 +185,9 @@ UNCHANGED_LINKS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "make_source"), UNCHANGED_LINKS, ids=[row[0] for row in UNCHANGED_LINKS])
+@pytest.mark.parametrize(
+    ("case", "make_source"), UNCHANGED_LINKS, ids=[row[0] for row in UNCHANGED_LINKS]
+)
 async def test_other_links_unchanged(case, make_source):
     target = await make_thread(title="Counting SSDA903 episodes")
     rendered = render_markdown(make_source(target))
@@ -263,9 +267,11 @@ async def test_too_long_draft_rejected():
     with pytest.raises(ValidationFailed) as failure:
         await writing.do_save_draft(member, thread, "x" * 11, max_length=10)
 
-    assert failure.value.errors == {"body": (
-        "Your draft is 11 characters long, but the limit is 10 characters. Shorten it and try again."
-    )}
+    assert failure.value.errors == {
+        "body": (
+            "Your draft is 11 characters long, but the limit is 10 characters. Shorten it and try again."
+        )
+    }
 
 
 async def test_drafts_are_per_member_and_thread():
@@ -328,16 +334,29 @@ DIFF_CASES = [
     ("same", "a\nb", "a\nb", [("same", [("same", "a")]), ("same", [("same", "b")])]),
     ("added line", "a", "a\nb", [("same", [("same", "a")]), ("added", [("added", "b")])]),
     ("removed line", "a\nb", "b", [("removed", [("removed", "a")]), ("same", [("same", "b")])]),
-    ("changed word", "count the episodes", "count the placements", [
-        ("changed", [("same", "count the "), ("removed", "episodes"), ("added", "placements")]),
-    ]),
-    ("replace two with one", "x\ny", "z", [
-        ("changed", [("removed", "x"), ("added", "z")]), ("removed", [("removed", "y")]),
-    ]),
+    (
+        "changed word",
+        "count the episodes",
+        "count the placements",
+        [
+            ("changed", [("same", "count the "), ("removed", "episodes"), ("added", "placements")]),
+        ],
+    ),
+    (
+        "replace two with one",
+        "x\ny",
+        "z",
+        [
+            ("changed", [("removed", "x"), ("added", "z")]),
+            ("removed", [("removed", "y")]),
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "old", "new", "expected"), DIFF_CASES, ids=[row[0] for row in DIFF_CASES])
+@pytest.mark.parametrize(
+    ("case", "old", "new", "expected"), DIFF_CASES, ids=[row[0] for row in DIFF_CASES]
+)
 def test_diff_lines(case, old, new, expected):
     lines = writing.diff_lines(old, new)
 

@@ -98,7 +98,9 @@ async def test_post_permalink_redirects_to_place(client):
     assert response.headers["Location"] == f"/threads/{thread.id}/{thread.slug}#post-2"
 
 
-@pytest.mark.parametrize(("state", "expected"), [("unanswered", {"waiting"}), ("solved", {"answered"})])
+@pytest.mark.parametrize(
+    ("state", "expected"), [("unanswered", {"waiting"}), ("solved", {"answered"})]
+)
 async def test_list_filters_use_accepted_answer(client, sign_in, state, expected):
     asker, answered, (answer, _other) = await _question()
     await (await sign_in(asker)).post(f"/posts/{answer.id}/accept")
@@ -174,7 +176,9 @@ async def test_quoted_reply_notifies_quoted_author(sign_in):
     _asker, thread, (answer, _other) = await _question()
     client = await sign_in(await make_member())
 
-    await client.post(f"/threads/{thread.id}/reply", {"body": "> quoted\n\nI agree.", "reply_to": str(answer.id)})
+    await client.post(
+        f"/threads/{thread.id}/reply", {"body": "> quoted\n\nI agree.", "reply_to": str(answer.id)}
+    )
 
     assert await Notification.filter(member_id=answer.author_id, kind="reply").count() == 1
 
@@ -184,10 +188,15 @@ async def test_pasted_thread_link_shows_title_in_page(sign_in):
     thread = await make_thread()
     client = await sign_in(await make_member())
 
-    await client.post(f"/threads/{thread.id}/reply", {"body": f"See {BASE_URL}/threads/{target.id}"})
+    await client.post(
+        f"/threads/{thread.id}/reply", {"body": f"See {BASE_URL}/threads/{target.id}"}
+    )
 
     page = await _page(client, f"/threads/{thread.id}")
-    assert f'href="{BASE_URL}/threads/{target.id}" rel="nofollow ugc noopener">Counting children in need on 31 March</a>' in page
+    assert (
+        f'href="{BASE_URL}/threads/{target.id}" rel="nofollow ugc noopener">Counting children in need on 31 March</a>'
+        in page
+    )
 
 
 async def test_mention_suggestions_fragment(sign_in):
@@ -274,7 +283,9 @@ async def test_duplicate_suggested_then_accepted(sign_in, client):
         f"/threads/{thread.id}/duplicates/new", {"canonical": f"{BASE_URL}/threads/{canonical.id}"}
     )
     assert response.status_code == 303
-    suggestion = await qa.access_suggestion(asker, (await qa.get_duplicate_view(asker, thread)).suggestions[0].id)
+    suggestion = await qa.access_suggestion(
+        asker, (await qa.get_duplicate_view(asker, thread)).suggestions[0].id
+    )
     asker_client = await sign_in(asker)
     asker_page = await _page(asker_client, f"/threads/{thread.id}")
     assert "Yes, this answers it" in asker_page
@@ -300,7 +311,10 @@ async def test_header_shows_unread_count(sign_in):
 
     page = await _page(client, "/")
 
-    assert re.search(r'<span class="forum-count">1</span><span class="govuk-visually-hidden"> unread</span>', page)
+    assert re.search(
+        r'<span class="forum-count">1</span><span class="govuk-visually-hidden"> unread</span>',
+        page,
+    )
 
 
 async def test_notifications_page_opens_and_marks_read(sign_in):
@@ -360,7 +374,9 @@ async def test_diff_page_marks_changes_in_words(client):
     thread = await make_thread()
     post = await make_reply(thread, author=author, body="Count the episodes\nKeep this line")
     post = await Post.filter(id=post.id).select_related("thread").get()
-    await posting.do_edit_post(author, post, "Count the placements\nKeep this line", max_length=1000)
+    await posting.do_edit_post(
+        author, post, "Count the placements\nKeep this line", max_length=1000
+    )
 
     page = await _page(client, f"/posts/{post.id}/diff?old=1&new=2")
 
@@ -400,7 +416,9 @@ async def test_thread_page_queries_constant_for_member(sign_in, count_queries):
     thread, posts = await _busy_thread(asker, 2)
     voter = await make_member()
     client = await sign_in(voter)
-    await qa.do_accept_answer(asker, await Post.filter(id=posts[0].id).select_related("thread").get())
+    await qa.do_accept_answer(
+        asker, await Post.filter(id=posts[0].id).select_related("thread").get()
+    )
     small = await _count(client, count_queries, f"/threads/{thread.id}")
 
     for _ in range(6):

@@ -65,3 +65,22 @@ async def test_signed_in_page_adds_session_and_unread_count(sign_in, count_queri
 
     assert count <= BUDGET["home"] + SIGNED_IN_EXTRA, count_queries.statements
     assert await Post.all().count() == 9
+
+
+async def test_reply_query_count_is_constant(sign_in, count_queries):
+    thread = await _add_content(threads=2, replies=1)
+    client = await sign_in(await make_member())
+
+    async def count_reply(body: str) -> int:
+        count_queries.statements.clear()
+        response = await client.post(f"/threads/{thread.id}/reply", {"body": body})
+        assert response.status_code == 303
+        return count_queries.count
+
+    few = await count_reply("A first reply about the census returns.")
+    await _add_content(threads=12, replies=4)
+    for reply in range(8):
+        await posting.do_reply(await make_member(), thread, f"More {reply}", max_length=1000)
+    many = await count_reply("A second reply about the census returns.")
+
+    assert few == many, count_queries.statements
