@@ -10,10 +10,15 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 export FORUM_ENV ?= development
 
-.PHONY: run serve install assets migrate demo test test-postgres test-fast lint clean bench bench-peer
+.PHONY: run run-sso serve install assets migrate demo test test-postgres test-fast lint clean bench bench-peer
 
 run: install assets migrate demo
 	$(BIN)/forum serve --host 127.0.0.1 --port 8000
+
+# Like run, but sign-in goes through the local test OpenID provider (tests/oidc_provider),
+# so the whole OpenID Connect flow can be clicked through in a browser.
+run-sso: install assets migrate demo
+	$(BIN)/python -m tests.oidc_provider.run_sso --port 8000
 
 install: $(INSTALLED)
 

@@ -83,7 +83,23 @@ def _register_lifecycle(app: Quart, settings: Settings) -> None:
         return response
 
 
+def _content_security_policy(settings: Settings) -> str:
+    """Return the policy, with the identity providers added to form-action.
+
+    The sign-in buttons and the sign-out form redirect to a provider, and browsers check
+    form-action on those redirects too.
+    """
+    from forum.auth.providers import form_action_origins
+
+    origins = form_action_origins(settings.oidc_providers)
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+
+
 def _register_request_hooks(app: Quart, settings: Settings) -> None:
+    content_security_policy = _content_security_policy(settings)
+
     @app.before_request
     async def load_member_and_check_csrf() -> None:
         request_id_var.set(request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8))
@@ -121,7 +137,7 @@ def _register_request_hooks(app: Quart, settings: Settings) -> None:
                 secure=settings.secure_cookies,
             )
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", content_security_policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
@@ -236,3 +252,6 @@ def _register_blueprints(app: Quart) -> None:
     from forum.views import moderation
 
     app.register_blueprint(moderation.blueprint)
+    from forum.views import mentoring
+
+    app.register_blueprint(mentoring.blueprint)

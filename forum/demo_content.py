@@ -2097,3 +2097,134 @@ HELPFUL_VOTES = [
     ("Ranking placements per child: ROW_NUMBER, RANK or DENSE_RANK?", 2,
      ["ben.castellano", "lewis.grant"]),
 ]
+
+
+# Mentoring. Levels are 2 (working) to 4 (expert). Every person is fictional.
+MENTOR_PROFILES: list[dict] = [
+    {
+        "handle": "mei.chen",
+        "levels": {"power-bi": 4, "bi-visualisation": 4, "sql-data-engineering": 3},
+        "capacity": 3,
+        "formats": ["video", "messages"],
+        "availability": "Wednesday afternoons, and messages any time",
+        "offer": "Power BI data models, DAX measures, Power Query and dashboards that "
+        "leadership teams read. I can help move a CIN census report out of Excel.",
+        "systems": ["liquidlogic"],
+        "returns": ["cin-census"],
+    },
+    {
+        "handle": "sian.pryce",
+        "levels": {"data-leadership": 4, "performance-management": 4, "insight-communication": 3, "ssda903": 3},
+        "capacity": 2,
+        "formats": ["in_person", "video"],
+        "availability": "One morning a fortnight",
+        "offer": "Leading a small data team, performance frameworks and KPIs, presenting "
+        "SSDA903 and Annex A findings to senior leaders and inspectors.",
+        "systems": ["mosaic"],
+        "returns": ["ssda903", "annex-a"],
+    },
+    {
+        "handle": "marcus.lee",
+        "levels": {"python": 4, "git": 3, "programming-reproducible-analysis": 4, "sql-data-engineering": 4, "statistics-methods": 3},
+        "capacity": 2,
+        "formats": ["video", "messages"],
+        "availability": "Thursday evenings",
+        "offer": "Python and pandas for returns validation, SQL pipelines, Git for "
+        "analysts, and reproducible reports that a colleague can rerun.",
+        "systems": ["eclipse"],
+        "returns": ["ssda903"],
+    },
+    {
+        "handle": "mod.amira",
+        "levels": {"data-quality": 4, "cin-census": 4, "information-governance": 3},
+        "capacity": 1,
+        "formats": ["video"],
+        "availability": "Monday lunchtimes",
+        "offer": "Data quality routines, CIN census validation errors and exception "
+        "reports, and DPIAs for new data flows.",
+        "systems": ["liquidlogic", "mosaic"],
+        "returns": ["cin-census"],
+    },
+]
+
+# Open requests: (skill area, current level, target level, importance 1 to 3).
+MENTORING_REQUESTS: list[dict] = [
+    {
+        "handle": "tom.ashworth",
+        "needs": [("power-bi", 1, 3, 3), ("bi-visualisation", 1, 2, 2)],
+        "goals": "Build a Power BI model for our CIN census data, with DAX measures for "
+        "re-referrals and a dashboard our leadership team will use.",
+        "prefers_other_organisation": True,
+        "formats": ["video"],
+        "systems": ["liquidlogic"],
+        "returns": ["cin-census"],
+        "days_ago": 9,
+    },
+    {
+        "handle": "ben.castellano",
+        "needs": [("python", 0, 2, 3), ("git", 0, 2, 1)],
+        "goals": "Automate our SSDA903 validation checks with Python and pandas, and keep "
+        "the scripts in Git so the team can rerun them.",
+        "prefers_other_organisation": False,
+        "formats": [],
+        "systems": ["eclipse"],
+        "returns": ["ssda903"],
+        "days_ago": 21,
+    },
+    {
+        "handle": "helen.moss",
+        "needs": [("information-governance", 1, 3, 3)],
+        "goals": "Write our first DPIA for a data-sharing agreement with health partners.",
+        "prefers_other_organisation": True,
+        "formats": ["video", "messages"],
+        "systems": [],
+        "returns": [],
+        "days_ago": 3,
+    },
+]
+
+# Mentorships: an active one with sessions, and a completed one with feedback.
+MENTORSHIPS: list[dict] = [
+    {
+        "mentor": "sian.pryce",
+        "mentee": "priya.n",
+        "state": "active",
+        "needs": [("performance-management", 2, 3, 3), ("ssda903", 2, 3, 2)],
+        "goals_text": "Present our SSDA903 performance to the leadership team with confidence.",
+        "agreement_goals": [
+            ("performance-management", 3, "Design a KPI pack for placement stability."),
+            ("insight-communication", 3, "Present the quarterly SSDA903 story to the DCS."),
+        ],
+        "cadence": "fortnightly",
+        "days_ago": 50,
+        "months": 6,
+        "sessions": [
+            (42, 60, ["performance-management"], "Agreed which placement stability measures matter most."),
+            (21, 45, ["insight-communication", "ssda903"], "Rehearsed the quarterly briefing with real questions."),
+        ],
+        "messages": [
+            ("priya.n", "Thank you for today. I have drafted the KPI pack outline and shared it."),
+            ("sian.pryce", "Looks good. Bring the draft chart of placement moves next time."),
+        ],
+    },
+    {
+        "mentor": "marcus.lee",
+        "mentee": "ruth.okonjo",
+        "state": "completed",
+        "needs": [("sql-data-engineering", 1, 3, 3)],
+        "goals_text": "Replace our hand-run SQL scripts with a scheduled, tested pipeline.",
+        "agreement_goals": [
+            ("sql-data-engineering", 3, "Write window-function queries for episode history."),
+        ],
+        "cadence": "weekly",
+        "days_ago": 120,
+        "months": 3,
+        "sessions": [
+            (110, 60, ["sql-data-engineering"], "Walked through LAG and LEAD over SSDA903 episodes."),
+            (95, 45, ["sql-data-engineering"], "Built the first scheduled job with logging."),
+            (80, 60, ["sql-data-engineering", "git"], "Put the pipeline in Git and reviewed it together."),
+        ],
+        "messages": [("ruth.okonjo", "The pipeline ran overnight without errors. Thank you!")],
+        "feedback": [("ruth.okonjo", 5, "Practical and patient."), ("marcus.lee", 5, "A keen learner.")],
+    },
+]

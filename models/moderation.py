@@ -1,9 +1,9 @@
 """Moderation: flags and their review, the audit log, canned reasons, notes on members and
 confirmations given by the personal-data check.
 
-Moderation state that pages read on every view (a thread's lock, pin expiry and slow mode,
-a post's redaction tombstone, a member's suspension and silence) lives in columns on
-``Thread``, ``Post`` and ``Member``, so that showing it needs no extra query.
+Pages read some moderation state on every view: a thread's lock, pin expiry and slow
+mode, a post's redaction tombstone, a member's suspension and silence. That state lives in
+columns on ``Thread``, ``Post`` and ``Member``, so showing it needs no extra query.
 """
 
 from enum import IntEnum, StrEnum
@@ -24,7 +24,7 @@ class FlagReason(StrEnum):
 
 
 class FlagSeverity(IntEnum):
-    """How urgently a flag needs a moderator, highest first in the review queue."""
+    """Urgency of a flag. The review queue shows the highest first."""
 
     LOW = 1
     MEDIUM = 2

@@ -60,11 +60,20 @@ async def jinja_page() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the ceiling app with hypercorn.")
     parser.add_argument("--port", type=int, default=8100, help="Port on 127.0.0.1.")
+    parser.add_argument(
+        "--event-loop", choices=["uvloop", "asyncio"], default="uvloop",
+        help="Event loop to serve on; forum serve uses uvloop when it is installed.",
+    )
     args = parser.parse_args()
     config = Config()
     config.bind = [f"127.0.0.1:{args.port}"]
     config.accesslog = None
-    asyncio.run(serve(app, config))
+    if args.event_loop == "uvloop":
+        import uvloop
+
+        uvloop.run(serve(app, config))
+    else:
+        asyncio.run(serve(app, config))
 
 
 if __name__ == "__main__":

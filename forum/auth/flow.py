@@ -57,19 +57,19 @@ async def do_finish_sign_in(
     browser_key: str | None,
     current_member: Member | None,
 ) -> FinishedSignIn:
-    """Check the provider's answer and return the member it signs in, or links.
+    """Check the provider's response and return the member it signs in, or links.
 
     The stored attempt is used up first, so a state value fails the second time whatever
     happened the first.
 
     :raises SignInFailed: for a failed protocol step.
-    :raises accounts.SignInRefused: when the account rules refuse the sign-in.
+    :raises accounts.SignInRejected: when the account rules reject the sign-in.
     """
     pending = await do_take_pending(params.get("state"), browser_key=browser_key, provider=client.config.name)
 
     if "error" in params:
         code = _ERROR_CODE.sub("", params["error"].lower())[:40]
-        raise SignInFailed(f"provider answered with error {code!r}")
+        raise SignInFailed(f"provider returned error {code!r}")
     await client.check_callback_issuer(params.get("iss"))
     code = params.get("code")
     if not code:

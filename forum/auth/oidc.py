@@ -37,7 +37,7 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from forum.auth.providers import LOOPBACK_HOSTS, ProviderConfig
+from forum.auth.providers import LOOPBACK_HOSTS, ProviderConfig, origin_of
 from forum.errors import ForumError
 
 with warnings.catch_warnings():
@@ -53,7 +53,7 @@ SIGN_IN_FAILED_MESSAGE = (
     "Sign-in did not complete. Try again, or contact your organisation's IT team if it "
     "keeps happening."
 )
-# Connect within 5 seconds and get each answer within 10, so a slow provider fails a
+# Connect within 5 seconds and get each response within 10, so a slow provider fails a
 # sign-in instead of holding a worker.
 BACK_CHANNEL_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 BACK_CHANNEL_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=10)
@@ -72,8 +72,9 @@ PROFILE_CLAIMS = (
 class SignInFailed(ForumError):
     """Raised for any failed step of an OpenID sign-in.
 
-    Members see one plain message. ``reason`` says what failed, for the warning log, and
-    never contains a token, code, state or nonce.
+    Members see one plain message. ``reason`` describes what failed, for the warning log.
+    It is built from fixed text and short, checked values, never from a token, code,
+    state or nonce.
     """
 
     status = 400
@@ -156,8 +157,8 @@ class BackChannel:
 class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
     """``private_key_jwt`` client authentication with a short lifetime and a ``kid``.
 
-    Authlib's own class signs assertions valid for an hour and keeps one claims dict for
-    every assertion; this one builds fresh claims and headers on each call.
+    Authlib's own class signs assertions valid for an hour, and it reuses one claims dict
+    for every assertion. This class builds fresh claims and headers on each call.
     """
 
     def __init__(self, key_id: str, alg: str):
@@ -245,8 +246,11 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
             self._check_endpoint(name, metadata.get(name))
         if metadata.get("end_session_endpoint") is not None:
             self._check_endpoint("end_session_endpoint", metadata["end_session_endpoint"])
+        for name in ("authorization_endpoint", "end_session_endpoint"):
+            if metadata.get(name) is not None:
+                self._check_browser_endpoint(name, metadata[name])
 
-        # Replaced whole, never updated in place, so a concurrent request sees either the
+        # Replaced whole, never updated in place, so a concurrent request reads either the
         # old document or the new one.
         self.server_metadata = metadata
         self._metadata_loaded_at = time.monotonic()
@@ -259,6 +263,16 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
             raise SignInFailed(f"discovery document has no valid {name}")
         if parts.scheme != "https" and not (parts.scheme == "http" and issuer_is_loopback):
             raise SignInFailed(f"discovery document {name} is not https")
+
+    def _check_browser_endpoint(self, name: str, url: str) -> None:
+        # Browsers reach these endpoints by a redirect from one of the forum's forms, which
+        # the Content-Security-Policy allows only to the issuer's and discovery origins.
+        allowed = {origin_of(self.config.issuer), origin_of(self.config.discovery_url)}
+        if origin_of(url) not in allowed:
+            raise SignInFailed(
+                f"discovery document {name} is on {origin_of(url)}, outside the origins the "
+                f"Content-Security-Policy allows ({', '.join(sorted(allowed))})"
+            )
 
     async def fetch_jwk_set(self, force: bool = False) -> KeySet:
         """Return the provider's signing keys, fetched again when ``force`` is set or after an hour."""
@@ -282,7 +296,7 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
         except httpx.HTTPError as error:
             raise SignInFailed(f"{what} request failed: {type(error).__name__}") from None
         if response.status_code != 200:
-            raise SignInFailed(f"{what} request answered HTTP {response.status_code}")
+            raise SignInFailed(f"{what} request returned HTTP {response.status_code}")
         try:
             document = response.json()
         except ValueError:
@@ -307,7 +321,7 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
         """Check the RFC 9207 ``iss`` parameter of an authorization response.
 
         :raises SignInFailed: when it is present and wrong, or missing although the
-            provider says it always sends it.
+            provider's discovery document promises it.
         """
         metadata = await self.load_server_metadata()
         if iss is None:
@@ -327,7 +341,7 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
         """Exchange the code, check the ID token, and add userinfo when configured.
 
         ``issued_after`` is when the sign-in started (seconds since the epoch); an ID token
-        issued before then is refused.
+        issued before then is rejected.
 
         :raises SignInFailed: for every failed request or check.
         """
@@ -358,7 +372,7 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
                 grant_type="authorization_code",
             )
         except OAuthError as error:
-            raise SignInFailed(f"token request refused: {_error_code(error.error)}") from None
+            raise SignInFailed(f"token request rejected: {_error_code(error.error)}") from None
         except httpx.HTTPError as error:
             raise SignInFailed(f"token request failed: {type(error).__name__}") from None
         except ValueError:

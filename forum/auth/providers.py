@@ -9,7 +9,7 @@ by ``FORUM_OIDC_CONFIG``. Each entry has a ``kind``:
 - ``govuk``: GOV.UK One Login, with ``private_key_jwt`` and claims from userinfo.
 
 Every problem raises :class:`ConfigError` with a message that names the setting, the
-provider and the key, so the forum refuses to start rather than fail at sign-in.
+provider and the key, so the forum stops at start-up rather than fail at sign-in.
 ``docs/sso.md`` describes every key.
 """
 
@@ -32,8 +32,8 @@ CONFIG_FILE_VARIABLE = "FORUM_OIDC_CONFIG"
 
 KINDS = ("oidc", "entra", "google", "govuk")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
-# Asymmetric algorithms only: "none" has no signature, and the HMAC algorithms would let
-# anyone who knows the client secret sign ID tokens.
+# Asymmetric algorithms only, because "none" has no signature, and the HMAC algorithms
+# would let anyone who has the client secret sign ID tokens.
 SIGNING_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
@@ -245,6 +245,10 @@ def _parse_provider(
     settings["use_userinfo"] = entry.boolean("userinfo", settings.pop("default_userinfo"))
     if kind == "govuk" and entry.text("client_auth", "private_key_jwt") != "private_key_jwt":
         raise entry.fail("client_auth", "must be private_key_jwt for GOV.UK One Login.")
+    if kind == "entra" and entry.text("client_auth", "client_secret_basic") != "client_secret_basic":
+        # Entra ID identifies the key of a client assertion by its certificate's thumbprint
+        # (x5t), and the forum's assertions name the key with kid only.
+        raise entry.fail("client_auth", "must be client_secret_basic for Entra ID: use a client secret.")
     settings.update(_client_auth(entry, environ, settings.pop("default_client_auth")))
 
     if kind == "govuk" and not settings["use_userinfo"]:
@@ -304,7 +308,7 @@ def _google_defaults(entry: _Entry) -> dict[str, Any]:
     if not hosted_domains:
         raise entry.fail("hosted_domains", "is missing: list the Google Workspace domains whose accounts may sign in.")
 
-    # Google shows only accounts of the hosted domain when there is one, and "*" asks for
+    # Google shows only accounts of the hosted domain when there is one, and "*" requests
     # any Workspace account. The hd claim is checked either way, because the parameter
     # is only a hint.
     hint = next(iter(hosted_domains)) if len(hosted_domains) == 1 else "*"
@@ -323,7 +327,7 @@ def _govuk_defaults(entry: _Entry) -> dict[str, Any]:
     return {
         "issuer": entry.text("issuer", required=True),
         "default_scopes": ("openid", "email"),
-        # GOV.UK One Login signs ID tokens with ES256 unless the registration asks for RS256.
+        # GOV.UK One Login signs ID tokens with ES256 unless the registration requests RS256.
         "default_algorithms": ("ES256",),
         "default_authorize_params": GOVUK_DEFAULT_AUTHORIZE_PARAMS,
         "default_userinfo": True,
@@ -359,12 +363,12 @@ def _algorithms(entry: _Entry, default: tuple[str, ...]) -> tuple[str, ...]:
     algorithms = entry.strings("id_token_algorithms", default)
     if not algorithms:
         raise entry.fail("id_token_algorithms", "must list at least one algorithm.")
-    refused = [alg for alg in algorithms if alg not in SIGNING_ALGORITHMS]
-    if refused:
+    rejected = [alg for alg in algorithms if alg not in SIGNING_ALGORITHMS]
+    if rejected:
         raise entry.fail(
             "id_token_algorithms",
-            f"contains {refused[0]!r}: use asymmetric algorithms such as RS256 or ES256 "
-            "(none and HMAC algorithms are refused).",
+            f"contains {rejected[0]!r}: use asymmetric algorithms such as RS256 or ES256 "
+            "(none and HMAC algorithms are rejected).",
         )
     return algorithms
 
@@ -454,3 +458,21 @@ def _default_key_algorithm(key: Key) -> str:
     if isinstance(key, OKPKey):
         return "EdDSA"
     return "RS256"
+
+
+def origin_of(url: str) -> str:
+    """Return the scheme, host and port of ``url``, as browsers compare origins."""
+    parts = urlsplit(url.replace(ENTRA_TENANT_PLACEHOLDER, "tenant"))
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def form_action_origins(providers: tuple[ProviderConfig, ...]) -> list[str]:
+    """Return the origins the browser may be redirected to from the forum's forms.
+
+    The authorization and end-session endpoints must be on the origin of the provider's
+    issuer or discovery document. The client checks that when it reads the document.
+    """
+    origins = {origin_of(provider.issuer) for provider in providers}
+    origins |= {origin_of(provider.discovery_url) for provider in providers}
+    return sorted(origins)
+

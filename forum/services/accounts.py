@@ -1,11 +1,12 @@
 """Members' accounts: first sign-in, linked identities, organisations and approval.
 
 An identity at an OpenID provider is matched only by its issuer and subject. An email
-address never links an identity to an existing member: a verified address that belongs to
-a member is refused with a message that explains how to link, and an unverified one that
-belongs to a member is refused outright. New members take their name and email address
-from the provider's claims, and their organisation from the domain of a verified address.
-Members from an approved organisation start active; everyone else waits for approval.
+address never links an identity to an existing member. When a new identity brings a
+verified address that a member already has, the sign-in is rejected with a message that
+explains how to link. When the address is unverified, it is rejected with the plain
+failure message. New members take their name and email address from the provider's
+claims, and their organisation from the domain of a verified address. Members from an
+approved organisation start active, and everyone else waits for approval.
 """
 
 import logging
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 HANDLE_MIN_LENGTH = 3
 HANDLE_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 120
-# Handles that would look like the forum speaking, refused whatever their spelling.
+# Handles that would look like the forum speaking, rejected whatever their spelling.
 RESERVED_HANDLES = frozenset(
     {
         "admin", "administrator", "moderator", "mod", "support", "help", "forum", "system",
@@ -69,14 +70,14 @@ _NOT_HANDLE = re.compile(r"[^a-z0-9._-]+")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
 
 
-class SignInRefused(ForumError):
+class SignInRejected(ForumError):
     """Raised when a completed sign-in may not go on to a session.
 
     ``message`` is for the member; ``reason`` is for the warning log.
     """
 
     status = 403
-    code = "sign_in_refused"
+    code = "sign_in_rejected"
     default_message = SIGN_IN_FAILED_MESSAGE
 
     def __init__(self, reason: str, message: str | None = None) -> None:
@@ -86,7 +87,7 @@ class SignInRefused(ForumError):
 
 @dataclass(frozen=True)
 class ProviderIdentity:
-    """What the forum takes from a verified sign-in."""
+    """Name, handle hint and email address taken from a verified sign-in."""
 
     provider: str
     issuer: str
@@ -130,8 +131,8 @@ def identity_from_sign_in(verified: VerifiedSignIn, config: ProviderConfig) -> P
 def _is_email_verified(claims: Mapping[str, Any], email: str, config: ProviderConfig) -> bool:
     if _is_true(claims.get("email_verified")):
         return True
-    # Entra ID sends no email_verified. Its optional xms_edov claim says the tenant has
-    # verified that it owns the address's domain.
+    # Entra ID sends no email_verified. Its optional xms_edov claim is true when the
+    # tenant has verified that it owns the address's domain.
     if config.kind == "entra" and _is_true(claims.get("xms_edov")):
         return True
     return email.rpartition("@")[2] in config.verified_email_domains
@@ -223,7 +224,7 @@ def choose_display_name(identity: ProviderIdentity, handle: str, taken_skeletons
     """Return the claimed name, or the handle when there is none or it poses as a handle.
 
     A name written like a handle (one word, perhaps starting with @) that looks like an
-    existing handle or a reserved word is refused, so nobody can pass as another member.
+    existing handle or a reserved word is replaced, so that no member can pose as another.
     """
     name = identity.display_name
     if name is None and identity.email and identity.email_verified:
@@ -268,9 +269,9 @@ async def find_organisation(email: str | None) -> Organisation | None:
 async def do_sign_in_identity(identity: ProviderIdentity) -> Member:
     """Return the member for a verified identity, creating one on first sign-in.
 
-    :raises SignInRefused: when the identity is new and its email address belongs to a
-        member (verified: explain how to link; unverified: the plain failure), or when
-        the member's state does not allow signing in.
+    :raises SignInRejected: when the identity is new and its email address belongs to a
+        member, or when the member's state does not allow signing in. A verified address
+        gets a message that explains linking, and an unverified one the plain failure.
     """
     linked = await Identity.filter(issuer=identity.issuer, subject=identity.subject).select_related("member").first()
     if linked is not None:
@@ -281,21 +282,21 @@ async def do_sign_in_identity(identity: ProviderIdentity) -> Member:
 
     if identity.email is not None and await Member.filter(email__iexact=identity.email).exists():
         if identity.email_verified:
-            raise SignInRefused("verified email belongs to a member without this identity", EMAIL_IN_USE_MESSAGE)
-        raise SignInRefused("unverified email matches an existing member")
+            raise SignInRejected("verified email belongs to a member without this identity", EMAIL_IN_USE_MESSAGE)
+        raise SignInRejected("unverified email matches an existing member")
 
     return await _create_member(identity)
 
 
 def check_member_may_sign_in(member: Member) -> None:
-    """Raise SignInRefused unless the member's state lets them sign in (pending does)."""
+    """Raise SignInRejected unless the member's state lets them sign in (pending does)."""
     if may_hold_session(member):
         return
     if member.state == MemberState.SUSPENDED:
-        raise SignInRefused("member is suspended", _suspended_message(member))
+        raise SignInRejected("member is suspended", _suspended_message(member))
     if member.state == MemberState.REJECTED:
-        raise SignInRefused("member was rejected", REJECTED_MESSAGE)
-    raise SignInRefused(f"member state is {member.state}")
+        raise SignInRejected("member was rejected", REJECTED_MESSAGE)
+    raise SignInRejected(f"member state is {member.state}")
 
 
 def _suspended_message(member: Member) -> str:
@@ -374,7 +375,7 @@ async def _create_member(identity: ProviderIdentity) -> Member:
                 check_member_may_sign_in(linked.member)
                 return linked.member
             if identity.email and await Member.filter(email__iexact=identity.email).exists():
-                raise SignInRefused("email address was taken during first sign-in", EMAIL_IN_USE_MESSAGE) from None
+                raise SignInRejected("email address was taken during first sign-in", EMAIL_IN_USE_MESSAGE) from None
             continue
 
         logger.info(
@@ -387,7 +388,7 @@ async def _create_member(identity: ProviderIdentity) -> Member:
             },
         )
         return member
-    raise SignInRefused("could not choose a unique handle")
+    raise SignInRejected("could not choose a unique handle")
 
 
 # Linking
@@ -396,13 +397,13 @@ async def _create_member(identity: ProviderIdentity) -> Member:
 async def do_link_identity(member: Member, identity: ProviderIdentity) -> Identity:
     """Link a verified identity to a signed-in member.
 
-    :raises SignInRefused: when the identity already belongs to another member.
+    :raises SignInRejected: when the identity already belongs to another member.
     """
     require(member, Action.MANAGE_OWN_ACCOUNT, member)
     linked = await Identity.filter(issuer=identity.issuer, subject=identity.subject).first()
     if linked is not None:
         if linked.member_id != member.id:
-            raise SignInRefused("identity is linked to another member", IDENTITY_LINKED_ELSEWHERE_MESSAGE)
+            raise SignInRejected("identity is linked to another member", IDENTITY_LINKED_ELSEWHERE_MESSAGE)
         await _record_use(linked, identity)
         return linked
 
@@ -417,7 +418,7 @@ async def do_link_identity(member: Member, identity: ProviderIdentity) -> Identi
             last_used_at=datetime.now(UTC),
         )
     except IntegrityError:
-        raise SignInRefused("identity was linked to a member concurrently", IDENTITY_LINKED_ELSEWHERE_MESSAGE) from None
+        raise SignInRejected("identity was linked to a member concurrently", IDENTITY_LINKED_ELSEWHERE_MESSAGE) from None
     logger.info("identity linked", extra={"member_id": member.id, "provider": identity.provider})
     return created
 

@@ -25,7 +25,17 @@ ENTRIES_PER_PAGE = 50
 # The CSV export stops here, so one request cannot read an unbounded table into memory.
 EXPORT_MAX_ROWS = 50_000
 REASON_MAX = 2000
-CSV_COLUMNS = ("id", "time", "actor", "action", "target_type", "target_id", "reason", "before", "after")
+CSV_COLUMNS = (
+    "id",
+    "time",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "reason",
+    "before",
+    "after",
+)
 
 
 async def do_audit(
@@ -120,7 +130,9 @@ def _filtered_query(audit_filter: AuditFilter):
     if since:
         query = query.filter(created_at__gte=datetime.combine(since, time.min, UTC))
     if until:
-        query = query.filter(created_at__lt=datetime.combine(until + timedelta(days=1), time.min, UTC))
+        query = query.filter(
+            created_at__lt=datetime.combine(until + timedelta(days=1), time.min, UTC)
+        )
 
     if errors:
         raise ValidationFailed(errors)
@@ -148,7 +160,9 @@ async def list_audit_entries(
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
 
     actions = await AuditEntry.all().distinct().order_by("action").values_list("action", flat=True)
-    return AuditPage(entries=rows, next_cursor=next_cursor, filter=audit_filter, actions=list(actions))
+    return AuditPage(
+        entries=rows, next_cursor=next_cursor, filter=audit_filter, actions=list(actions)
+    )
 
 
 def _csv_cell(value: str) -> str:

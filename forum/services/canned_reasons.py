@@ -26,7 +26,9 @@ async def list_canned_reasons(*, include_archived: bool = False) -> list[CannedR
     return await query.order_by("position", "title")
 
 
-async def resolve_reason(reason: str, canned_reason_id: str | int | None, *, required: bool = True) -> str:
+async def resolve_reason(
+    reason: str, canned_reason_id: str | int | None, *, required: bool = True
+) -> str:
     """Return the reason to store: the typed text, else the chosen canned reason's text.
 
     :raises ValidationFailed: on ``reason`` when a required reason is missing, too long, or
@@ -38,13 +40,17 @@ async def resolve_reason(reason: str, canned_reason_id: str | int | None, *, req
         if str(canned_reason_id).isdigit():
             canned = await CannedReason.filter(id=int(canned_reason_id), is_active=True).first()
         if canned is None:
-            raise ValidationFailed({"reason": "That canned reason no longer exists. Choose another or type a reason."})
+            raise ValidationFailed(
+                {"reason": "That canned reason no longer exists. Choose another or type a reason."}
+            )
         text = canned.text
 
     if required and not text:
         raise ValidationFailed({"reason": "Enter a reason, or choose a canned reason."})
     if len(text) > REASON_MAX:
-        raise ValidationFailed({"reason": f"The reason must be {REASON_MAX} characters or fewer. Shorten it."})
+        raise ValidationFailed(
+            {"reason": f"The reason must be {REASON_MAX} characters or fewer. Shorten it."}
+        )
     return text
 
 
@@ -92,28 +98,43 @@ async def do_create_canned_reason(member: Member, form: CannedReasonForm) -> Can
         async with in_transaction():
             canned = await CannedReason.create(title=title, text=text, position=position)
             await do_audit(
-                member, "canned_reason_created", target_type="canned_reason", target_id=canned.id,
+                member,
+                "canned_reason_created",
+                target_type="canned_reason",
+                target_id=canned.id,
                 after={"title": title, "text": text, "position": position},
             )
     except IntegrityError:
-        raise ValidationFailed({"title": "A canned reason with that title already exists. Choose another title."}) from None
+        raise ValidationFailed(
+            {"title": "A canned reason with that title already exists. Choose another title."}
+        ) from None
     return canned
 
 
-async def do_update_canned_reason(member: Member, reason_id: int, form: CannedReasonForm) -> CannedReason:
+async def do_update_canned_reason(
+    member: Member, reason_id: int, form: CannedReasonForm
+) -> CannedReason:
     require(member, Action.MANAGE_CANNED_REASONS)
     canned = await _get(reason_id)
     title, text, position = check_canned_reason(form)
     before = {"title": canned.title, "text": canned.text, "position": canned.position}
     try:
         async with in_transaction():
-            await CannedReason.filter(id=canned.id).update(title=title, text=text, position=position)
+            await CannedReason.filter(id=canned.id).update(
+                title=title, text=text, position=position
+            )
             await do_audit(
-                member, "canned_reason_updated", target_type="canned_reason", target_id=canned.id,
-                before=before, after={"title": title, "text": text, "position": position},
+                member,
+                "canned_reason_updated",
+                target_type="canned_reason",
+                target_id=canned.id,
+                before=before,
+                after={"title": title, "text": text, "position": position},
             )
     except IntegrityError:
-        raise ValidationFailed({"title": "A canned reason with that title already exists. Choose another title."}) from None
+        raise ValidationFailed(
+            {"title": "A canned reason with that title already exists. Choose another title."}
+        ) from None
     canned.title, canned.text, canned.position = title, text, position
     return canned
 
@@ -131,9 +152,12 @@ async def do_set_canned_reason_active(member: Member, reason_id: int, active: bo
     async with in_transaction():
         await CannedReason.filter(id=canned.id).update(is_active=active)
         await do_audit(
-            member, "canned_reason_restored" if active else "canned_reason_archived",
-            target_type="canned_reason", target_id=canned.id,
-            before={"is_active": canned.is_active}, after={"is_active": active},
+            member,
+            "canned_reason_restored" if active else "canned_reason_archived",
+            target_type="canned_reason",
+            target_id=canned.id,
+            before={"is_active": canned.is_active},
+            after={"is_active": active},
         )
     canned.is_active = active
     return canned

@@ -92,6 +92,10 @@ class Broker(ABC):
     async def close(self) -> None:
         return None
 
+    async def wait_ready(self, timeout: float) -> bool:
+        """Wait until events from other instances can arrive; return False on timeout."""
+        return True
+
     @abstractmethod
     async def publish(self, channel: str, data: dict) -> None:
         """Send an event to every stream subscribed to ``channel``, on every instance."""
@@ -224,6 +228,13 @@ class RedisBroker(Broker):
                 await _wait_or_stop(stop, REDIS_RETRY_SECONDS)
             finally:
                 await pubsub.aclose()
+
+    async def wait_ready(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def _deliver_message(self, raw: str) -> None:
         try:

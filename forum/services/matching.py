@@ -14,7 +14,7 @@ places, as a min-cost flow solved exactly (see :func:`assign` for how).
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
@@ -39,6 +39,7 @@ STOP_WORDS = frozenset(
     each for from get getting have help how into its just know like make more most much need
     needs new not now our out over own really some such than that the their them then there
     these they this those through too use using want way well were what when where which
+    data team teams
     while who why will with work would you your""".split()
 )
 

@@ -2,7 +2,8 @@
 
 Members flag a post or thread with a reason. Moderators see open flags grouped by item,
 most severe and oldest first, and resolve every open flag on an item with one outcome:
-dismiss, hide, edit, redact or warn the author. Each reporter is told the outcome.
+dismiss, hide, edit, redact or warn the author. Each reporter gets a notification of
+the outcome.
 """
 
 import logging
@@ -68,7 +69,10 @@ REDACTED_THREAD_TITLE = "Thread removed by a moderator"
 class AlreadyFlagged(ForumError):
     status = 409
     code = "already_flagged"
-    default_message = "You have already flagged this. A moderator will review it, and you will be told the outcome."
+    default_message = (
+        "You have already flagged this. A moderator will review it and send you a "
+        "notification of the outcome."
+    )
 
 
 # Flagging -----------------------------------------------------------------------------
@@ -82,7 +86,9 @@ def check_flag(reason: str, text: str) -> tuple[FlagReason, str]:
     if reason == FlagReason.OTHER and not text:
         raise ValidationFailed({"text": "Tell the moderators what is wrong."})
     if len(text) > FLAG_TEXT_MAX:
-        raise ValidationFailed({"text": f"Your note must be {FLAG_TEXT_MAX} characters or fewer. Shorten it."})
+        raise ValidationFailed(
+            {"text": f"Your note must be {FLAG_TEXT_MAX} characters or fewer. Shorten it."}
+        )
     return FlagReason(reason), text
 
 
@@ -110,7 +116,12 @@ async def do_flag(member: Member, item: Post | Thread, reason: str, text: str = 
 
     logger.info(
         "item flagged",
-        extra={"flag_id": flag.id, "member_id": member.id, "target": f"{target_type}:{item.id}", "reason": flag_reason},
+        extra={
+            "flag_id": flag.id,
+            "member_id": member.id,
+            "target": f"{target_type}:{item.id}",
+            "reason": flag_reason,
+        },
     )
     return flag
 
@@ -178,7 +189,11 @@ async def access_review_item(moderator: Member, target_type: str, target_id: int
     if target_type not in set(FlagTarget):
         raise NotFound()
     column = "post_id" if target_type == FlagTarget.POST else "thread_id"
-    flags = await _open_flags().filter(target_type=target_type, **{column: target_id}).order_by("created_at", "id")
+    flags = (
+        await _open_flags()
+        .filter(target_type=target_type, **{column: target_id})
+        .order_by("created_at", "id")
+    )
     if not flags:
         raise NotFound()
     return _group(flags)[0]
@@ -207,7 +222,8 @@ async def do_resolve_flags(
         raise ValidationFailed({"outcome": "Choose what to do about the flags."})
     outcome = FlagOutcome(resolution.outcome)
     reason = await resolve_reason(
-        resolution.reason, resolution.canned_reason_id,
+        resolution.reason,
+        resolution.canned_reason_id,
         required=outcome in (FlagOutcome.HIDDEN, FlagOutcome.REDACTED, FlagOutcome.WARNED),
     )
     if outcome == FlagOutcome.EDITED and not resolution.new_text.strip():
@@ -225,32 +241,49 @@ async def do_resolve_flags(
             resolved_at=datetime.now(UTC),
         )
         if closed != len(flag_ids):
-            raise Conflict("Another moderator dealt with some of these flags first. Reload the queue.")
+            raise Conflict(
+                "Another moderator dealt with some of these flags first. Reload the queue."
+            )
 
         quoted_in = await _apply_outcome(moderator, item, outcome, reason, resolution, max_length)
         await do_audit(
-            moderator, "flags_resolved", target_type=item.target_type, target_id=item.target_id,
-            reason=reason, before={"open_flags": len(flag_ids)},
+            moderator,
+            "flags_resolved",
+            target_type=item.target_type,
+            target_id=item.target_id,
+            reason=reason,
+            before={"open_flags": len(flag_ids)},
             after={"outcome": outcome, "flag_ids": flag_ids},
         )
         title = await Thread.filter(id=item.thread.id).values_list("title", flat=True)
         what = "post" if item.target_type == FlagTarget.POST else "thread"
         for reporter_id in sorted({flag.reporter_id for flag in item.flags}):
             await do_notify(
-                reporter_id, "flag_outcome", actor_id=moderator.id, thread_id=item.thread.id,
+                reporter_id,
+                "flag_outcome",
+                actor_id=moderator.id,
+                thread_id=item.thread.id,
                 text=f"A moderator reviewed your flag on a {what} in “{title[0]}” and {_OUTCOME_NEWS[outcome]}.",
             )
 
     logger.info(
         "flags resolved",
-        extra={"target": f"{item.target_type}:{item.target_id}", "outcome": outcome, "member_id": moderator.id},
+        extra={
+            "target": f"{item.target_type}:{item.target_id}",
+            "outcome": outcome,
+            "member_id": moderator.id,
+        },
     )
     return quoted_in
 
 
 async def _apply_outcome(
-    moderator: Member, item: ReviewItem, outcome: FlagOutcome, reason: str,
-    resolution: Resolution, max_length: int,
+    moderator: Member,
+    item: ReviewItem,
+    outcome: FlagOutcome,
+    reason: str,
+    resolution: Resolution,
+    max_length: int,
 ) -> list[int]:
     post, thread = item.post, item.thread
     if outcome == FlagOutcome.HIDDEN:
@@ -267,11 +300,17 @@ async def _apply_outcome(
             from forum.services.posting import do_edit_post
 
             await do_edit_post(
-                moderator, post, resolution.new_text, max_length=max_length, reason=reason,
+                moderator,
+                post,
+                resolution.new_text,
+                max_length=max_length,
+                reason=reason,
                 personal_data_confirmed=resolution.personal_data_confirmed,
             )
         else:
-            await moderation_threads.do_retitle_thread(moderator, thread, resolution.new_text, reason)
+            await moderation_threads.do_retitle_thread(
+                moderator, thread, resolution.new_text, reason
+            )
     elif outcome == FlagOutcome.REDACTED:
         if post is not None:
             return await moderation_threads.do_redact_post(moderator, post, reason)
@@ -303,13 +342,19 @@ async def list_held_posts(moderator: Member) -> list[PersonalDataHold]:
 
 async def access_hold(moderator: Member, hold_id: int) -> PersonalDataHold:
     require(moderator, Action.REVIEW_HELD_POSTS)
-    hold = await PersonalDataHold.filter(id=hold_id).select_related("post", "post__thread", "author").first()
+    hold = (
+        await PersonalDataHold.filter(id=hold_id)
+        .select_related("post", "post__thread", "author")
+        .first()
+    )
     if hold is None:
         raise NotFound()
     return hold
 
 
-async def do_decide_hold(moderator: Member, hold: PersonalDataHold, *, approve: bool, reason: str = "") -> None:
+async def do_decide_hold(
+    moderator: Member, hold: PersonalDataHold, *, approve: bool, reason: str = ""
+) -> None:
     """Publish a held post, or keep it hidden. A held new thread follows its opening post."""
     require(moderator, Action.REVIEW_HELD_POSTS)
     post, thread = hold.post, hold.post.thread
@@ -328,13 +373,20 @@ async def do_decide_hold(moderator: Member, hold: PersonalDataHold, *, approve: 
             thread_state = ThreadState.OPEN if approve else ThreadState.HIDDEN
             await Thread.filter(id=thread.id).update(state=thread_state)
         await do_audit(
-            moderator, "held_post_approved" if approve else "held_post_rejected",
-            target_type="post", target_id=post.id, reason=reason,
+            moderator,
+            "held_post_approved" if approve else "held_post_rejected",
+            target_type="post",
+            target_id=post.id,
+            reason=reason,
             before={"held": True, "thread_state": thread.state, "kinds": hold.kinds},
             after={"held": False, "hidden": not approve, "thread_state": thread_state},
         )
         await do_notify(
-            hold.author_id, "held_post_decided", actor_id=moderator.id, thread_id=thread.id, post_id=post.id,
+            hold.author_id,
+            "held_post_decided",
+            actor_id=moderator.id,
+            thread_id=thread.id,
+            post_id=post.id,
             text=(
                 f"A moderator checked your post in “{thread.title}” and published it."
                 if approve
@@ -349,7 +401,9 @@ async def do_decide_hold(moderator: Member, hold: PersonalDataHold, *, approve: 
 UK_TIME = ZoneInfo("Europe/London")
 
 
-def parse_day_start(day: str, month: str, year: str, *, field: str, required: bool, what: str) -> datetime | None:
+def parse_day_start(
+    day: str, month: str, year: str, *, field: str, required: bool, what: str
+) -> datetime | None:
     """Read a GOV.UK-style date input as midnight at the start of that day, UK time.
 
     :raises ValidationFailed: on ``field`` when the date is missing but required, not a
@@ -361,11 +415,15 @@ def parse_day_start(day: str, month: str, year: str, *, field: str, required: bo
             raise ValidationFailed({field: f"Enter the date {what}."})
         return None
     if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
-        raise ValidationFailed({field: f"The date {what} must be a real date, for example 27 3 2026."})
+        raise ValidationFailed(
+            {field: f"The date {what} must be a real date, for example 27 3 2026."}
+        )
     try:
         moment = datetime(int(parts[2]), int(parts[1]), int(parts[0]), tzinfo=UK_TIME)
     except ValueError:
-        raise ValidationFailed({field: f"The date {what} must be a real date, for example 27 3 2026."}) from None
+        raise ValidationFailed(
+            {field: f"The date {what} must be a real date, for example 27 3 2026."}
+        ) from None
     moment = moment.astimezone(UTC)
     if moment <= datetime.now(UTC):
         raise ValidationFailed({field: f"The date {what} must be in the future."})

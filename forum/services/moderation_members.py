@@ -40,7 +40,11 @@ def _format_until(moment: datetime | None) -> str:
 async def access_member(moderator: Member, member_id: int) -> Member:
     """Return a member for a moderator's pages, or raise NotFound."""
     require(moderator, Action.NOTE_MEMBER)
-    member = await Member.filter(id=member_id, is_imported=False).select_related("organisation", "role").first()
+    member = (
+        await Member.filter(id=member_id, is_imported=False)
+        .select_related("organisation", "role")
+        .first()
+    )
     if member is None:
         raise NotFound()
     return member
@@ -49,11 +53,12 @@ async def access_member(moderator: Member, member_id: int) -> Member:
 # Suspension ---------------------------------------------------------------------------
 
 
-async def do_suspend_member(moderator: Member, member: Member, *, until: datetime, reason: str) -> Member:
+async def do_suspend_member(
+    moderator: Member, member: Member, *, until: datetime, reason: str
+) -> Member:
     """Suspend a member until ``until`` and end every session they have at once.
 
-    The member is told the reason in a notification, on every refused action and in a
-    banner while signed in.
+    The member gets the reason in a notification and in every refused action's message.
     """
     require(moderator, Action.SUSPEND_MEMBER, member)
     if until <= datetime.now(UTC):
@@ -62,21 +67,42 @@ async def do_suspend_member(moderator: Member, member: Member, *, until: datetim
         raise Conflict("Only an active member can be suspended.")
 
     async with in_transaction():
-        before = {"state": member.state, "until": member.suspended_until.isoformat() if member.suspended_until else None}
+        before = {
+            "state": member.state,
+            "until": member.suspended_until.isoformat() if member.suspended_until else None,
+        }
         await Member.filter(id=member.id).update(
             state=MemberState.SUSPENDED, suspended_until=until, suspension_reason=reason
         )
         sessions = await do_revoke_all_sessions(member.id)
         await do_audit(
-            moderator, "member_suspended", target_type="member", target_id=member.id, reason=reason,
-            before=before, after={"state": MemberState.SUSPENDED, "until": until.isoformat(), "sessions_ended": sessions},
+            moderator,
+            "member_suspended",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
+            before=before,
+            after={
+                "state": MemberState.SUSPENDED,
+                "until": until.isoformat(),
+                "sessions_ended": sessions,
+            },
         )
         await do_notify(
-            member.id, ModerationNotice.SUSPENDED, actor_id=moderator.id,
+            member.id,
+            ModerationNotice.SUSPENDED,
+            actor_id=moderator.id,
             text=f"Your account is suspended until {_format_until(until)}. Reason: {reason}",
         )
-    member.state, member.suspended_until, member.suspension_reason = MemberState.SUSPENDED, until, reason
-    logger.info("member suspended", extra={"member_id": member.id, "moderator_id": moderator.id, "sessions": sessions})
+    member.state, member.suspended_until, member.suspension_reason = (
+        MemberState.SUSPENDED,
+        until,
+        reason,
+    )
+    logger.info(
+        "member suspended",
+        extra={"member_id": member.id, "moderator_id": moderator.id, "sessions": sessions},
+    )
     return member
 
 
@@ -90,12 +116,18 @@ async def do_lift_suspension(moderator: Member, member: Member, reason: str) -> 
             state=MemberState.ACTIVE, suspended_until=None, suspension_reason=""
         )
         await do_audit(
-            moderator, "suspension_lifted", target_type="member", target_id=member.id, reason=reason,
+            moderator,
+            "suspension_lifted",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
             before={"state": MemberState.SUSPENDED, "until": _format_until(member.suspended_until)},
             after={"state": MemberState.ACTIVE},
         )
         await do_notify(
-            member.id, ModerationNotice.SUSPENSION_LIFTED, actor_id=moderator.id,
+            member.id,
+            ModerationNotice.SUSPENSION_LIFTED,
+            actor_id=moderator.id,
             text="A moderator has lifted your suspension. You can take part again.",
         )
     member.state, member.suspended_until, member.suspension_reason = MemberState.ACTIVE, None, ""
@@ -111,18 +143,28 @@ async def do_silence_member(
     """Make a member read-only until ``until``, or until a moderator lifts it."""
     require(moderator, Action.SILENCE_MEMBER, member)
     if until is not None and until <= datetime.now(UTC):
-        raise ValidationFailed({"until": "The silence must end in the future, or leave the date empty."})
+        raise ValidationFailed(
+            {"until": "The silence must end in the future, or leave the date empty."}
+        )
 
     async with in_transaction():
-        await Member.filter(id=member.id).update(is_silenced=True, silenced_until=until, silence_reason=reason)
+        await Member.filter(id=member.id).update(
+            is_silenced=True, silenced_until=until, silence_reason=reason
+        )
         await do_audit(
-            moderator, "member_silenced", target_type="member", target_id=member.id, reason=reason,
+            moderator,
+            "member_silenced",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
             before={"silenced": is_silenced(member)},
             after={"silenced": True, "until": until.isoformat() if until else None},
         )
         ending = f" until {_format_until(until)}" if until else ""
         await do_notify(
-            member.id, ModerationNotice.SILENCED, actor_id=moderator.id,
+            member.id,
+            ModerationNotice.SILENCED,
+            actor_id=moderator.id,
             text=f"A moderator has made your account read-only{ending}. Reason: {reason}",
         )
     member.is_silenced, member.silenced_until, member.silence_reason = True, until, reason
@@ -135,13 +177,22 @@ async def do_lift_silence(moderator: Member, member: Member, reason: str) -> Mem
         raise Conflict("This member is not silenced.")
 
     async with in_transaction():
-        await Member.filter(id=member.id).update(is_silenced=False, silenced_until=None, silence_reason="")
+        await Member.filter(id=member.id).update(
+            is_silenced=False, silenced_until=None, silence_reason=""
+        )
         await do_audit(
-            moderator, "silence_lifted", target_type="member", target_id=member.id, reason=reason,
-            before={"silenced": is_silenced(member)}, after={"silenced": False},
+            moderator,
+            "silence_lifted",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
+            before={"silenced": is_silenced(member)},
+            after={"silenced": False},
         )
         await do_notify(
-            member.id, ModerationNotice.SILENCE_LIFTED, actor_id=moderator.id,
+            member.id,
+            ModerationNotice.SILENCE_LIFTED,
+            actor_id=moderator.id,
             text="A moderator has lifted the read-only restriction on your account.",
         )
     member.is_silenced, member.silenced_until, member.silence_reason = False, None, ""
@@ -157,12 +208,16 @@ async def do_warn_member(moderator: Member, member: Member, text: str, *, about:
     if not text:
         raise ValidationFailed({"reason": "Enter the warning the member will see."})
     await do_notify(
-        member.id, ModerationNotice.WARNING, actor_id=moderator.id,
+        member.id,
+        ModerationNotice.WARNING,
+        actor_id=moderator.id,
         text=f"A moderator has sent you a warning: {text}",
     )
     note = f"Warning sent{f' about {about}' if about else ''}: {text}"
     await ModeratorNote.create(member_id=member.id, author_id=moderator.id, text=note[:NOTE_MAX])
-    await do_audit(moderator, "member_warned", target_type="member", target_id=member.id, reason=text)
+    await do_audit(
+        moderator, "member_warned", target_type="member", target_id=member.id, reason=text
+    )
 
 
 async def do_add_note(moderator: Member, member: Member, text: str) -> ModeratorNote:
@@ -172,12 +227,17 @@ async def do_add_note(moderator: Member, member: Member, text: str) -> Moderator
     if not text:
         raise ValidationFailed({"note": "Enter the note."})
     if len(text) > NOTE_MAX:
-        raise ValidationFailed({"note": f"The note must be {NOTE_MAX} characters or fewer. Shorten it."})
+        raise ValidationFailed(
+            {"note": f"The note must be {NOTE_MAX} characters or fewer. Shorten it."}
+        )
 
     async with in_transaction():
         note = await ModeratorNote.create(member_id=member.id, author_id=moderator.id, text=text)
         await do_audit(
-            moderator, "note_added", target_type="member", target_id=member.id,
+            moderator,
+            "note_added",
+            target_type="member",
+            target_id=member.id,
             after={"note_id": note.id, "length": len(text)},
         )
     return note
@@ -185,7 +245,7 @@ async def do_add_note(moderator: Member, member: Member, text: str) -> Moderator
 
 @dataclass
 class MemberRecord:
-    """What a moderator sees about one member: notes and the audit entries about them."""
+    """A moderator's record of one member: notes and the audit entries about them."""
 
     member: Member
     notes: list[ModeratorNote]
@@ -194,7 +254,11 @@ class MemberRecord:
 
 async def get_member_record(moderator: Member, member: Member) -> MemberRecord:
     require(moderator, Action.NOTE_MEMBER, member)
-    notes = await ModeratorNote.filter(member_id=member.id).order_by("-created_at", "-id").select_related("author")
+    notes = (
+        await ModeratorNote.filter(member_id=member.id)
+        .order_by("-created_at", "-id")
+        .select_related("author")
+    )
     history = await (
         AuditEntry.filter(target_type="member", target_id=member.id)
         .order_by("-created_at", "-id")
@@ -227,27 +291,41 @@ async def do_approve_member(
     later members from it skip this queue."""
     require(moderator, Action.APPROVE_MEMBER, member)
     async with in_transaction():
-        updated = await Member.filter(id=member.id, state=MemberState.PENDING).update(state=MemberState.ACTIVE)
+        updated = await Member.filter(id=member.id, state=MemberState.PENDING).update(
+            state=MemberState.ACTIVE
+        )
         if not updated:
             raise Conflict("This member has already been approved or rejected.")
         organisation_approved = False
         if approve_organisation and member.organisation_id is not None:
             organisation_approved = bool(
-                await Organisation.filter(id=member.organisation_id, approved=False).update(approved=True)
+                await Organisation.filter(id=member.organisation_id, approved=False).update(
+                    approved=True
+                )
             )
         await do_audit(
-            moderator, "member_approved", target_type="member", target_id=member.id, reason=reason,
+            moderator,
+            "member_approved",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
             before={"state": MemberState.PENDING},
             after={"state": MemberState.ACTIVE, "organisation_approved": organisation_approved},
         )
         if organisation_approved:
             await do_audit(
-                moderator, "organisation_approved", target_type="organisation",
-                target_id=member.organisation_id, reason=reason,
-                before={"approved": False}, after={"approved": True},
+                moderator,
+                "organisation_approved",
+                target_type="organisation",
+                target_id=member.organisation_id,
+                reason=reason,
+                before={"approved": False},
+                after={"approved": True},
             )
         await do_notify(
-            member.id, ModerationNotice.MEMBERSHIP_APPROVED, actor_id=moderator.id,
+            member.id,
+            ModerationNotice.MEMBERSHIP_APPROVED,
+            actor_id=moderator.id,
             text="Your membership has been approved. Welcome: you can now post and reply.",
         )
     member.state = MemberState.ACTIVE
@@ -258,12 +336,18 @@ async def do_reject_member(moderator: Member, member: Member, *, reason: str) ->
     """Turn down a pending member and end their sessions. They can still read threads."""
     require(moderator, Action.APPROVE_MEMBER, member)
     async with in_transaction():
-        updated = await Member.filter(id=member.id, state=MemberState.PENDING).update(state=MemberState.REJECTED)
+        updated = await Member.filter(id=member.id, state=MemberState.PENDING).update(
+            state=MemberState.REJECTED
+        )
         if not updated:
             raise Conflict("This member has already been approved or rejected.")
         sessions = await do_revoke_all_sessions(member.id)
         await do_audit(
-            moderator, "member_rejected", target_type="member", target_id=member.id, reason=reason,
+            moderator,
+            "member_rejected",
+            target_type="member",
+            target_id=member.id,
+            reason=reason,
             before={"state": MemberState.PENDING},
             after={"state": MemberState.REJECTED, "sessions_ended": sessions},
         )

@@ -1,7 +1,7 @@
 """Moderator tools for threads and posts: lock, pin, move, merge, split, hide, redact and
 slow mode.
 
-Each ``do_*`` asks the policy, changes the rows and appends an audit entry in one
+Each ``do_*`` checks the policy, changes the rows and appends an audit entry in one
 transaction. Audit summaries hold states, slugs and counts, never a post body or title
 text that a redaction might later need to remove.
 """
@@ -85,8 +85,13 @@ async def do_lock_thread(member: Member, thread: Thread, reason: str) -> Thread:
         now = datetime.now(UTC)
         await Thread.filter(id=thread.id).update(locked_at=now, lock_reason=reason, state=state)
         await do_audit(
-            member, "thread_locked", target_type="thread", target_id=thread.id, reason=reason,
-            before={"state": current.state}, after={"state": state},
+            member,
+            "thread_locked",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"state": current.state},
+            after={"state": state},
         )
     thread.locked_at, thread.lock_reason, thread.state = now, reason, state
     return thread
@@ -104,8 +109,13 @@ async def do_unlock_thread(member: Member, thread: Thread, reason: str) -> Threa
             state = await _resting_state(current)
         await Thread.filter(id=thread.id).update(locked_at=None, lock_reason="", state=state)
         await do_audit(
-            member, "thread_unlocked", target_type="thread", target_id=thread.id, reason=reason,
-            before={"state": current.state}, after={"state": state},
+            member,
+            "thread_unlocked",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"state": current.state},
+            after={"state": state},
         )
     thread.locked_at, thread.lock_reason, thread.state = None, "", state
     return thread
@@ -120,7 +130,11 @@ async def do_pin_thread(
     async with in_transaction():
         await Thread.filter(id=thread.id).update(pinned=True, pinned_until=until)
         await do_audit(
-            member, "thread_pinned", target_type="thread", target_id=thread.id, reason=reason,
+            member,
+            "thread_pinned",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
             before={"pinned": thread.is_pinned_now},
             after={"pinned": True, "until": until.isoformat() if until else None},
         )
@@ -135,8 +149,13 @@ async def do_unpin_thread(member: Member, thread: Thread, reason: str) -> Thread
     async with in_transaction():
         await Thread.filter(id=thread.id).update(pinned=False, pinned_until=None)
         await do_audit(
-            member, "thread_unpinned", target_type="thread", target_id=thread.id, reason=reason,
-            before={"pinned": thread.is_pinned_now}, after={"pinned": False},
+            member,
+            "thread_unpinned",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"pinned": thread.is_pinned_now},
+            after={"pinned": False},
         )
     thread.pinned, thread.pinned_until = False, None
     return thread
@@ -175,7 +194,11 @@ async def do_move_thread(
         await thread.audience_roles.clear()
         await thread.audience_roles.add(*chosen_roles)
         await do_audit(
-            member, "thread_moved", target_type="thread", target_id=thread.id, reason=reason,
+            member,
+            "thread_moved",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
             before={"skill_area": before_area, "roles": before_roles},
             after={"skill_area": area.slug, "roles": sorted(role.slug for role in chosen_roles)},
         )
@@ -190,7 +213,7 @@ async def _renumber(thread_id: int, ordered_post_ids: list[int]) -> None:
     """Give the posts numbers 1, 2, 3… in this order, all in ``thread_id``.
 
     ``ordered_post_ids`` must hold every post that will be in the thread. Numbers pass
-    through negative values first, so the (thread, number) unique index never sees two
+    through negative values first, so the (thread, number) unique index never contains two
     posts with one number, even on a database that checks it row by row.
     """
     for index, post_id in enumerate(ordered_post_ids, start=1):
@@ -218,7 +241,9 @@ async def do_merge_threads(member: Member, source: Thread, target: Thread, reaso
     if source.id == target.id:
         raise ValidationFailed({"target": "Choose a different thread to merge into."})
     if target.merged_into_id is not None or target.state == ThreadState.HIDDEN:
-        raise ValidationFailed({"target": "That thread is hidden or was merged away. Choose a visible thread."})
+        raise ValidationFailed(
+            {"target": "That thread is hidden or was merged away. Choose a visible thread."}
+        )
 
     async with in_transaction():
         current_source = await _fresh_thread(source.id)
@@ -254,21 +279,35 @@ async def do_merge_threads(member: Member, source: Thread, target: Thread, reaso
             pinned=False,
         )
         await do_audit(
-            member, "threads_merged", target_type="thread", target_id=source.id, reason=reason,
-            before={"source_posts": current_source.post_count, "target_posts": current_target.post_count},
+            member,
+            "threads_merged",
+            target_type="thread",
+            target_id=source.id,
+            reason=reason,
+            before={
+                "source_posts": current_source.post_count,
+                "target_posts": current_target.post_count,
+            },
             after={"merged_into": target.id, "target_posts": len(posts)},
         )
 
-    logger.info("threads merged", extra={"thread_id": source.id, "target_id": target.id, "member_id": member.id})
+    logger.info(
+        "threads merged",
+        extra={"thread_id": source.id, "target_id": target.id, "member_id": member.id},
+    )
     return await Thread.get(id=target.id)
 
 
 def _check_title(title: str) -> str:
     title = " ".join(title.split())
     if len(title) < TITLE_MIN:
-        raise ValidationFailed({"title": f"Enter a title of at least {TITLE_MIN} characters for the new thread."})
+        raise ValidationFailed(
+            {"title": f"Enter a title of at least {TITLE_MIN} characters for the new thread."}
+        )
     if len(title) > TITLE_MAX:
-        raise ValidationFailed({"title": f"The title must be {TITLE_MAX} characters or fewer. Shorten it."})
+        raise ValidationFailed(
+            {"title": f"The title must be {TITLE_MAX} characters or fewer. Shorten it."}
+        )
     return title
 
 
@@ -286,13 +325,21 @@ async def do_split_thread(
 
     async with in_transaction():
         current = await _fresh_thread(thread.id)
-        posts = await Post.filter(thread_id=thread.id).order_by("number").values(
-            "id", "number", "author_id", "created_at"
+        posts = (
+            await Post.filter(thread_id=thread.id)
+            .order_by("number")
+            .values("id", "number", "author_id", "created_at")
         )
         if not chosen <= {row["id"] for row in posts}:
-            raise ValidationFailed({"posts": "Some of the posts chosen are not in this thread. Reload the page and choose again."})
+            raise ValidationFailed(
+                {
+                    "posts": "Some of the posts chosen are not in this thread. Reload the page and choose again."
+                }
+            )
         if any(row["number"] == 1 for row in posts if row["id"] in chosen):
-            raise ValidationFailed({"posts": "The opening post must stay in this thread. Untick it."})
+            raise ValidationFailed(
+                {"posts": "The opening post must stay in this thread. Untick it."}
+            )
 
         moving = [row for row in posts if row["id"] in chosen]
         staying = [row for row in posts if row["id"] not in chosen]
@@ -323,12 +370,23 @@ async def do_split_thread(
             await Thread.filter(id=thread.id).update(accepted_post_id=None, state=state)
 
         await do_audit(
-            member, "thread_split", target_type="thread", target_id=thread.id, reason=reason,
+            member,
+            "thread_split",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
             before={"posts": len(posts)},
-            after={"posts": len(staying), "new_thread": new_thread.id, "moved_post_ids": sorted(chosen)},
+            after={
+                "posts": len(staying),
+                "new_thread": new_thread.id,
+                "moved_post_ids": sorted(chosen),
+            },
         )
 
-    logger.info("thread split", extra={"thread_id": thread.id, "new_thread_id": new_thread.id, "member_id": member.id})
+    logger.info(
+        "thread split",
+        extra={"thread_id": thread.id, "new_thread_id": new_thread.id, "member_id": member.id},
+    )
     return new_thread
 
 
@@ -341,7 +399,9 @@ async def do_set_thread_hidden(member: Member, thread: Thread, hidden: bool, rea
     async with in_transaction():
         current = await _fresh_thread(thread.id)
         if (current.state == ThreadState.HIDDEN) == hidden:
-            raise Conflict("This thread is already hidden." if hidden else "This thread is not hidden.")
+            raise Conflict(
+                "This thread is already hidden." if hidden else "This thread is not hidden."
+            )
         if current.merged_into_id is not None:
             raise Conflict("This thread was merged into another, so it stays hidden.")
         if hidden:
@@ -354,8 +414,13 @@ async def do_set_thread_hidden(member: Member, thread: Thread, hidden: bool, rea
             state = await _resting_state(current)
         await Thread.filter(id=thread.id).update(state=state)
         await do_audit(
-            member, "thread_hidden" if hidden else "thread_unhidden", target_type="thread",
-            target_id=thread.id, reason=reason, before={"state": current.state}, after={"state": state},
+            member,
+            "thread_hidden" if hidden else "thread_unhidden",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"state": current.state},
+            after={"state": state},
         )
     thread.state = state
     return thread
@@ -369,9 +434,13 @@ async def do_set_post_hidden(member: Member, post: Post, hidden: bool, reason: s
     async with in_transaction():
         await Post.filter(id=post.id).update(is_hidden=hidden)
         await do_audit(
-            member, "post_hidden" if hidden else "post_unhidden", target_type="post",
-            target_id=post.id, reason=reason,
-            before={"is_hidden": post.is_hidden}, after={"is_hidden": hidden},
+            member,
+            "post_hidden" if hidden else "post_unhidden",
+            target_type="post",
+            target_id=post.id,
+            reason=reason,
+            before={"is_hidden": post.is_hidden},
+            after={"is_hidden": hidden},
         )
     post.is_hidden = hidden
     return post
@@ -381,7 +450,7 @@ async def do_set_post_hidden(member: Member, post: Post, hidden: bool, reason: s
 
 
 def redaction_tombstone(moderator: Member, moment: datetime, reason: str) -> str:
-    """The Markdown that replaces a redacted post and each of its revisions."""
+    """Build the Markdown that replaces a redacted post and each of its revisions."""
     day = moment.astimezone(UTC).strftime("%-d %B %Y")
     return f"*This post was redacted by {moderator.display_name} on {day}. Reason: {reason}*"
 
@@ -395,7 +464,9 @@ async def do_redact_post(member: Member, post: Post, reason: str) -> list[int]:
     """
     require(member, Action.REDACT_POST, post)
     if not reason:
-        raise ValidationFailed({"reason": "Enter the reason for the redaction. It is shown in place of the post."})
+        raise ValidationFailed(
+            {"reason": "Enter the reason for the redaction. It is shown in place of the post."}
+        )
 
     now = datetime.now(UTC)
     tombstone = redaction_tombstone(member, now, reason)
@@ -417,14 +488,20 @@ async def do_redact_post(member: Member, post: Post, reason: str) -> list[int]:
         )
         quoted_in = await on_post_redacted(post.id)
         await do_audit(
-            member, "post_redacted", target_type="post", target_id=post.id, reason=reason,
+            member,
+            "post_redacted",
+            target_type="post",
+            target_id=post.id,
+            reason=reason,
             before={"revisions": revisions, "length": len(current.source)},
             after={"redacted": True, "quoted_in": quoted_in},
         )
 
     post.source, post.html, post.redacted_at, post.redacted_by_id = tombstone, html, now, member.id
     post.redaction_reason = reason
-    logger.info("post redacted", extra={"post_id": post.id, "member_id": member.id, "revisions": revisions})
+    logger.info(
+        "post redacted", extra={"post_id": post.id, "member_id": member.id, "revisions": revisions}
+    )
     return quoted_in
 
 
@@ -437,8 +514,10 @@ async def on_post_redacted(post_id: int) -> list[int]:
     TODO: purge the post from the search index here once the forum has one.
     """
     await Flag.filter(post_id=post_id).exclude(text="").update(text=REDACTED_FLAG_TEXT)
-    quoting = await Post.filter(source__contains=f"](/posts/{post_id})").exclude(id=post_id).values_list(
-        "id", flat=True
+    quoting = (
+        await Post.filter(source__contains=f"](/posts/{post_id})")
+        .exclude(id=post_id)
+        .values_list("id", flat=True)
     )
     return sorted(quoting)
 
@@ -458,11 +537,17 @@ async def do_set_slow_mode(
 
     async with in_transaction():
         await Thread.filter(id=thread.id).update(
-            slow_mode_seconds=seconds, slow_mode_until=until, slow_mode_reason=reason,
+            slow_mode_seconds=seconds,
+            slow_mode_until=until,
+            slow_mode_reason=reason,
             slow_mode_by_id=member.id,
         )
         await do_audit(
-            member, "slow_mode_set", target_type="thread", target_id=thread.id, reason=reason,
+            member,
+            "slow_mode_set",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
             before={"seconds": thread.slow_mode_seconds if thread.slow_mode_active else 0},
             after={"seconds": seconds, "until": until.isoformat() if until else None},
         )
@@ -480,8 +565,13 @@ async def do_clear_slow_mode(member: Member, thread: Thread, reason: str) -> Thr
             slow_mode_seconds=0, slow_mode_until=None, slow_mode_reason="", slow_mode_by_id=None
         )
         await do_audit(
-            member, "slow_mode_cleared", target_type="thread", target_id=thread.id, reason=reason,
-            before={"seconds": thread.slow_mode_seconds}, after={"seconds": 0},
+            member,
+            "slow_mode_cleared",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"seconds": thread.slow_mode_seconds},
+            after={"seconds": 0},
         )
     thread.slow_mode_seconds, thread.slow_mode_until, thread.slow_mode_reason = 0, None, ""
     thread.slow_mode_by_id = None
@@ -497,8 +587,13 @@ async def do_retitle_thread(member: Member, thread: Thread, title: str, reason: 
     async with in_transaction():
         await Thread.filter(id=thread.id).update(title=title, slug=slugify(title))
         await do_audit(
-            member, "thread_retitled", target_type="thread", target_id=thread.id, reason=reason,
-            before={"title_length": len(thread.title)}, after={"title_length": len(title)},
+            member,
+            "thread_retitled",
+            target_type="thread",
+            target_id=thread.id,
+            reason=reason,
+            before={"title_length": len(thread.title)},
+            after={"title_length": len(title)},
         )
     thread.title, thread.slug = title, slugify(title)
     return thread

@@ -1,9 +1,9 @@
 """The personal-data check run before a thread title, post or edit is saved.
 
-:func:`scan_text` looks through the whole Markdown source, code blocks included, for data
-that could identify a person: NHS numbers, Unique Pupil Numbers, National Insurance
-numbers, full UK postcodes, a date of birth next to a capitalised name, UK phone numbers
-and email addresses other than the author's. Numbers with check digits only match when
+:func:`scan_text` searches the whole Markdown source, code blocks included, for data that
+could identify a person. It looks for NHS numbers, Unique Pupil Numbers, National
+Insurance numbers, full UK postcodes, a date of birth next to a capitalised name, UK phone
+numbers and email addresses other than the author's. Numbers with check digits only match when
 the check digit is valid, which keeps invented examples such as 123 456 7890 from matching.
 
 An author shown a match may edit it away, or confirm that the data is synthetic or
@@ -66,7 +66,9 @@ def nhs_check_digit(first_nine: str) -> int | None:
     Weights run from 10 down to 2. The check digit is 11 minus the weighted sum modulo 11,
     with 11 written as 0, and a result of 10 means the nine digits are never issued.
     """
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True)
+    )
     check = 11 - total % 11
     if check == 11:
         return 0
@@ -87,7 +89,9 @@ def is_valid_nhs_number(value: str) -> bool:
 # Letters used for UPN check letters and temporary UPN endings, valued 0 to 22 in order.
 # I, O and S are never used.
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-_UPN_RE = re.compile(rf"(?<![A-Za-z0-9])([{UPN_LETTERS}])(\d{{11}})([\d{UPN_LETTERS}])(?![A-Za-z0-9])")
+_UPN_RE = re.compile(
+    rf"(?<![A-Za-z0-9])([{UPN_LETTERS}])(\d{{11}})([\d{UPN_LETTERS}])(?![A-Za-z0-9])"
+)
 
 
 def upn_check_letter(last_twelve: str) -> str | None:
@@ -167,9 +171,7 @@ def _postcode_match_counts(match: re.Match) -> bool:
 
 # Phone numbers ------------------------------------------------------------------------
 
-_PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+44[ -]?(?:\(0\)[ -]?)?|\(?0)(?:\d[ -]?\)?){8,9}\d(?![\w])"
-)
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+44[ -]?(?:\(0\)[ -]?)?|\(?0)(?:\d[ -]?\)?){8,9}\d(?![\w])")
 
 
 def is_uk_phone_number(value: str) -> bool:
@@ -201,7 +203,9 @@ def _email_counts(address: str, author_email: str | None) -> bool:
     if author_email and address.lower() == author_email.lower():
         return False
     domain = address.rsplit("@", 1)[1]
-    return not _RESERVED_EMAIL_DOMAIN_RE.search(domain) and not domain.lower().startswith("example.")
+    return not _RESERVED_EMAIL_DOMAIN_RE.search(domain) and not domain.lower().startswith(
+        "example."
+    )
 
 
 # Dates of birth next to names ---------------------------------------------------------
@@ -225,7 +229,9 @@ _NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
 _DOB_LABEL = r"(?i:d\.?o\.?b\.?|date of birth|born(?: on)?|birthday)"
 _GAP = rf"[\s,;:|()\[\]–-]{{0,4}}(?:{_DOB_LABEL}[\s:.,-]{{0,3}})?"
 _NAME_BEFORE_RE = re.compile(rf"(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})(?P<gap>{_GAP})$")
-_NAME_AFTER_RE = re.compile(rf"^(?P<gap>[\s,;:|()\[\]–-]{{0,4}})(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})")
+_NAME_AFTER_RE = re.compile(
+    rf"^(?P<gap>[\s,;:|()\[\]–-]{{0,4}})(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})"
+)
 _LABEL_RE = re.compile(_DOB_LABEL)
 # Capitalised words that are common in this forum's posts and are not people's names.
 NOT_NAMES = frozenset(
@@ -335,8 +341,11 @@ def scan_text(text: str, *, author_email: str | None = None) -> list[Finding]:
 
 
 def describe_findings(findings: list[Finding]) -> str:
-    """One message naming each match and why it matched, for the author's form."""
-    parts = [f"{KIND_LABELS[finding.kind]} “{finding.text.strip()}” ({KIND_REASONS[finding.kind]})" for finding in findings]
+    """Build one message for the author's form that names each match and why it matched."""
+    parts = [
+        f"{KIND_LABELS[finding.kind]} “{finding.text.strip()}” ({KIND_REASONS[finding.kind]})"
+        for finding in findings
+    ]
     return (
         "What you wrote may identify a person: "
         + "; ".join(parts)
@@ -361,7 +370,7 @@ def check_personal_data(member: Member, texts: dict[str, str], *, confirmed: boo
     """Scan each named text (such as ``title`` and ``body``) before it is saved.
 
     Returns the kinds found when the author confirmed that the data is synthetic or
-    public, so the caller holds the post, or an empty list when nothing was found.
+    public, so that the caller can hold the post, or an empty list when nothing was found.
 
     :raises PersonalDataFound: when something was found and the author has not confirmed.
     """
@@ -375,13 +384,18 @@ def check_personal_data(member: Member, texts: dict[str, str], *, confirmed: boo
     if not confirmed:
         logger.info(
             "personal data check matched",
-            extra={"member_id": member.id, "kinds": sorted({f.kind for items in findings.values() for f in items})},
+            extra={
+                "member_id": member.id,
+                "kinds": sorted({f.kind for items in findings.values() for f in items}),
+            },
         )
         raise PersonalDataFound(findings)
     return sorted({finding.kind for items in findings.values() for finding in items})
 
 
-async def do_hold_post(member: Member, post: Post, kinds: list[str], *, opens_thread: bool) -> PersonalDataHold:
+async def do_hold_post(
+    member: Member, post: Post, kinds: list[str], *, opens_thread: bool
+) -> PersonalDataHold:
     """Record the author's confirmation and hold the post for a moderator.
 
     The caller has already saved the post with ``held_for_review`` set (and, for a new
@@ -398,7 +412,7 @@ async def do_hold_post(member: Member, post: Post, kinds: list[str], *, opens_th
 
 
 def check_before_saving(member: Member, texts: dict[str, str], *, confirmed: bool) -> list[str]:
-    """Run the check for the posting service; return the kinds that make the post held.
+    """Run the check for the posting service and return the kinds that make the post held.
 
     A moderator's confirmed post is not held, because moderators are the reviewers.
 

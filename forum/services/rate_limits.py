@@ -38,8 +38,8 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     # Posts, new threads or edits that @mention someone.
     "mentioning": [(10, 3600)],
 }
-# Which groups apply to which endpoints. An endpoint missing from the app is reported by
-# the tests, so a renamed view cannot silently lose its limit.
+# The limit groups of each rate-limited endpoint. A test fails on an endpoint missing from
+# the app, so a renamed view cannot silently lose its limit.
 ENDPOINT_GROUPS: dict[str, tuple[str, ...]] = {
     "threads.new_thread": ("posting", "mentioning"),
     "threads.post_reply": ("posting", "mentioning"),
@@ -130,7 +130,9 @@ class ForumRateLimiter(RateLimiter):
     It overrides two private methods of quart-rate-limiter 0.12, which pyproject pins.
     """
 
-    def __init__(self, limits: dict[str, list[tuple[int, int]]], *, prefix: str, **kwargs: Any) -> None:
+    def __init__(
+        self, limits: dict[str, list[tuple[int, int]]], *, prefix: str, **kwargs: Any
+    ) -> None:
         super().__init__(key_function=_member_key, skip_function=_skip_safe_requests, **kwargs)
         self.prefix = prefix
         self.limits_by_group = {
@@ -151,9 +153,13 @@ class ForumRateLimiter(RateLimiter):
         for endpoint, groups in ENDPOINT_GROUPS.items():
             view = app.view_functions.get(endpoint)
             if view is None:
-                logger.warning("rate-limited endpoint is not registered", extra={"endpoint": endpoint})
+                logger.warning(
+                    "rate-limited endpoint is not registered", extra={"endpoint": endpoint}
+                )
                 continue
-            self.limits_by_view[view] = [limit for group in groups for limit in self.limits_by_group[group]]
+            self.limits_by_view[view] = [
+                limit for group in groups for limit in self.limits_by_group[group]
+            ]
 
     def _get_limits_for_view_function(self, view_func, blueprint) -> list[RateLimit]:
         return self.limits_by_view.get(view_func, [])
@@ -220,7 +226,7 @@ def init_rate_limits(app: Quart) -> ForumRateLimiter:
 async def _reject_filled_honeypot():
     """Drop a form submission whose hidden honeypot field was filled in, as bots do.
 
-    The sender gets an ordinary redirect back, so nothing tells a bot it was caught.
+    The sender gets an ordinary redirect back, so a bot gets no sign that it was caught.
     """
     if request.method not in UNSAFE_METHODS:
         return None

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from markupsafe import Markup, escape
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from forum.errors import ValidationFailed
 from forum.services.browsing import POSTS_PER_PAGE, Taxonomy
@@ -431,9 +432,12 @@ TITLE_HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", Highli
 
 
 def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
-    query = parameters.add(request.query.websearch_text())
+    # The tsqueries are written out where they are used, not in a CTE, so that the planner
+    # sees the words and estimates from the column statistics how many posts match.
+    query = f"websearch_to_tsquery('english', {parameters.add(request.query.websearch_text())})"
     # ts_rank scores a query with a NOT close to zero, so rank by the wanted terms alone.
-    rank_query = parameters.add(request.query.without_exclusions().websearch_text())
+    rank_text = parameters.add(request.query.without_exclusions().websearch_text())
+    rank_query = f"websearch_to_tsquery('english', {rank_text})"
     filters = _filter_sql(request, parameters)
     candidates = parameters.add(RANK_CANDIDATES)
     limit = parameters.add(RESULTS_PER_PAGE + 1)
@@ -442,32 +446,25 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
     title_options = parameters.add(TITLE_HEADLINE_OPTIONS)
     # ts_headline parses the text again, so it runs only for the page of results.
     return f"""
-        WITH search AS (
-            SELECT websearch_to_tsquery('english', {query}) AS query,
-                   websearch_to_tsquery('english', {rank_query}) AS rank_query
-        )
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
                CASE WHEN post.number = 1
-                    THEN ts_headline('english', thread.title, search.query, {title_options})
+                    THEN ts_headline('english', thread.title, {query}, {title_options})
                     ELSE '' END AS title_marked,
-               ts_headline('english', post.source, search.query, {options}) AS snippet_marked
+               ts_headline('english', post.source, {query}, {options}) AS snippet_marked
         FROM (
-            SELECT candidate.id AS id, ts_rank(candidate.document, search.rank_query) AS score
+            SELECT candidate.id AS id, ts_rank(candidate.document, {rank_query}) AS score
             FROM (
                 SELECT post_search.post_id AS id, post_search.document AS document
-                FROM search
-                JOIN post_search ON post_search.document @@ search.query
+                FROM post_search
                 JOIN post ON post.id = post_search.post_id
                 JOIN thread ON thread.id = post.thread_id
-                WHERE {filters}
+                WHERE post_search.document @@ {query} AND {filters}
                 ORDER BY post_search.post_id DESC
                 LIMIT {candidates}
             ) AS candidate
-            CROSS JOIN search
             ORDER BY score DESC, candidate.id DESC
             LIMIT {limit} OFFSET {offset}
         ) AS ranked
-        CROSS JOIN search
         {RESULT_JOINS}
         ORDER BY ranked.score DESC, ranked.id DESC
     """
@@ -500,6 +497,21 @@ def _result(row: dict) -> SearchResult:
     )
 
 
+async def _fetch(sql: str, values: list) -> list[dict]:
+    """Run a search query. On PostgreSQL the query is planned for its own words.
+
+    Search words differ widely in how many posts they match, so a generic plan that
+    PostgreSQL caches for a prepared statement after a few runs can be slow by orders of
+    magnitude for the next search.
+    """
+    if not _is_postgres():
+        return await connections.get("default").execute_query_dict(sql, values)
+
+    async with in_transaction() as connection:
+        await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
+        return await connection.execute_query_dict(sql, values)
+
+
 async def search_posts(request: SearchRequest) -> SearchPage:
     """Return one page of visible posts matching the request, best first, in one query."""
     postgres = _is_postgres()
@@ -509,7 +521,7 @@ async def search_posts(request: SearchRequest) -> SearchPage:
     else:
         sql = _sqlite_search_sql(request, parameters)
 
-    rows = await connections.get("default").execute_query_dict(sql, parameters.values)
+    rows = await _fetch(sql, parameters.values)
     results = [_result(row) for row in rows]
     has_next = len(results) > RESULTS_PER_PAGE and request.page < MAX_PAGES
     logger.debug("search run", extra={"results": len(results), "page": request.page})
@@ -549,23 +561,21 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
             lexemes[-1] = f"{words[-1]}:*A"
         # Words hold only letters and digits, so they carry no tsquery operators.
         query = parameters.add(" | ".join(lexemes))
+        tsquery = f"to_tsquery('english', {query})"
         sql = f"""
-            WITH search AS (SELECT to_tsquery('english', {query}) AS query)
             SELECT thread.id, thread.slug, thread.title
             FROM (
                 SELECT post_search.post_id AS id, post_search.document AS document
-                FROM search
-                JOIN post_search ON post_search.document @@ search.query
+                FROM post_search
                 JOIN post ON post.id = post_search.post_id AND post.number = 1
                 JOIN thread ON thread.id = post.thread_id
-                WHERE {VISIBLE_SQL}
+                WHERE post_search.document @@ {tsquery} AND {VISIBLE_SQL}
                 ORDER BY post_search.post_id DESC
                 LIMIT {parameters.add(RANK_CANDIDATES)}
             ) AS candidate
-            CROSS JOIN search
             JOIN post ON post.id = candidate.id
             JOIN thread ON thread.id = post.thread_id
-            ORDER BY ts_rank(candidate.document, search.query) DESC, thread.id DESC
+            ORDER BY ts_rank(candidate.document, {tsquery}) DESC, thread.id DESC
             LIMIT {parameters.add(limit)}
         """
     else:
@@ -590,7 +600,7 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
             LIMIT {parameters.add(limit)}
         """
 
-    rows = await connections.get("default").execute_query_dict(sql, parameters.values)
+    rows = await _fetch(sql, parameters.values)
     return [SimilarThread(id=row["id"], slug=row["slug"], title=row["title"]) for row in rows]
 
 

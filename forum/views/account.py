@@ -12,7 +12,7 @@ from quart import Blueprint, Response, current_app, g, redirect, render_template
 
 from forum.auth import flow
 from forum.auth.oidc import OidcClient, OidcRegistry, SignInFailed
-from forum.auth.pending import SIGN_IN_COOKIE, PENDING_LIFETIME, new_browser_key, read_browser_key
+from forum.auth.pending import PENDING_LIFETIME, SIGN_IN_COOKIE, new_browser_key, read_browser_key
 from forum.auth.policy import Action, require
 from forum.auth.sessions import (
     SESSION_COOKIE,
@@ -39,7 +39,7 @@ def _create_registry(state) -> None:
     settings: Settings = state.app.config["FORUM"]
     state.app.extensions[REGISTRY_KEY] = OidcRegistry(settings.oidc_providers, settings.base_url)
     if settings.is_production and not settings.oidc_providers:
-        logger.warning("no OpenID provider is configured, so nobody can sign in")
+        logger.warning("no OpenID provider is configured, so members cannot sign in: set FORUM_OIDC_PROVIDERS")
 
 
 @blueprint.after_app_serving
@@ -174,11 +174,11 @@ async def finish_sign_in(provider: str):
         )
     except SignInFailed as failure:
         return await _sign_in_failed(client, failure)
-    except accounts.SignInRefused as refusal:
-        logger.warning("sign-in refused", extra={"provider": client.config.name, "reason": refusal.reason})
+    except accounts.SignInRejected as rejection:
+        logger.warning("sign-in rejected", extra={"provider": client.config.name, "reason": rejection.reason})
         return await render_template(
-            "account/sign_in_problem.html", message=refusal.message, provider=client.label
-        ), refusal.status
+            "account/sign_in_problem.html", message=rejection.message, provider=client.label
+        ), rejection.status
 
     if finished.linked:
         return redirect(url_for("account.show_account", linked=client.config.name), 303)

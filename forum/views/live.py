@@ -24,6 +24,8 @@ RECONNECT_MS = 3000
 # Seconds one response lasts. The browser then reconnects by itself, which checks the
 # session and the member's access to the thread again.
 STREAM_SECONDS = 15 * 60
+# Seconds a new stream waits for the broker to be reading the shared channel.
+BROKER_READY_SECONDS = 2.0
 # Heartbeats between fallback checks of the unread count, for notifications whose writers
 # do not announce them.
 UNREAD_CHECK_EVERY = 4
@@ -83,6 +85,9 @@ async def stream_events():
         after = thread.post_count
 
     member = g.member
+    if not await broker.wait_ready(BROKER_READY_SECONDS):
+        # The stream still opens: posts missed now arrive with the next event or reconnect.
+        logger.warning("live broker not ready", extra={"member_id": member.id})
     stream_id = live.new_stream_id()
     if not await broker.claim_stream(member.id, stream_id):
         logger.info("live stream refused", extra={"member_id": member.id})
@@ -100,7 +105,7 @@ async def stream_events():
     async def events():
         try:
             async with broker.subscribe(channels) as subscription:
-                async for chunk in _run_stream(broker, subscription, stream_id, thread, after):
+                async for chunk in _run_stream(broker, subscription, stream_id, member, thread, after):
                     yield chunk
         finally:
             await broker.release_stream(member.id, stream_id)
@@ -119,14 +124,15 @@ async def stream_events():
     return response
 
 
-async def _run_stream(broker, subscription, stream_id: str, thread, after: int | None):
-    member = g.member
+async def _run_stream(broker, subscription, stream_id: str, member, thread, after: int | None):
+    # The member is passed in because ``g`` belongs to the app context, which the
+    # streaming response does not keep.
     yield f"retry: {RECONNECT_MS}\n\n"
 
     unread = await notifications.count_unread(member)
     yield format_event(str(unread), event="unread")
     if thread is not None:
-        async for chunk, after in _new_posts(thread, after):
+        async for chunk, after in _new_posts(member, thread, after):
             yield chunk
 
     deadline = time.monotonic() + STREAM_SECONDS
@@ -140,7 +146,7 @@ async def _run_stream(broker, subscription, stream_id: str, thread, after: int |
             if heartbeats % UNREAD_CHECK_EVERY:
                 continue
         elif thread is not None and event.channel == live.thread_channel(thread.id):
-            async for chunk, after in _new_posts(thread, after):
+            async for chunk, after in _new_posts(member, thread, after):
                 yield chunk
             continue
 
@@ -150,10 +156,10 @@ async def _run_stream(broker, subscription, stream_id: str, thread, after: int |
             yield format_event(str(unread), event="unread")
 
 
-async def _new_posts(thread, after: int):
+async def _new_posts(member, thread, after: int):
     """Yield each visible post after ``after`` as an event, with the new last number."""
     while True:
-        posts, more = await live.list_new_posts(g.member, thread.id, after)
+        posts, more = await live.list_new_posts(member, thread.id, after)
         for post in posts:
             page_after = ((post.number - 1) // browsing.POSTS_PER_PAGE) * browsing.POSTS_PER_PAGE
             html = await render_template(

@@ -56,8 +56,14 @@ async def _flag(item, back_url: str, what: str):
             return redirect(_flash_url(back_url, "flagged"), 303)
 
     return await render_template(
-        "moderation/flag.html", item=item, what=what, back_url=back_url, values=values,
-        errors=errors, reasons=moderation.REASON_LABELS, other=FlagReason.OTHER,
+        "moderation/flag.html",
+        item=item,
+        what=what,
+        back_url=back_url,
+        values=values,
+        errors=errors,
+        reasons=moderation.REASON_LABELS,
+        other=FlagReason.OTHER,
     ), (422 if errors else 200)
 
 
@@ -86,7 +92,10 @@ async def review_queue():
     held = await moderation.list_held_posts(g.member)
     pending = await moderation_members.list_pending_members(g.member)
     return await render_template(
-        "moderation/queue.html", items=items, held_count=len(held), pending_count=len(pending),
+        "moderation/queue.html",
+        items=items,
+        held_count=len(held),
+        pending_count=len(pending),
         done=request.args.get("done"),
     )
 
@@ -118,8 +127,12 @@ async def review_item(target_type: str, target_id: int):
             return redirect(url_for("moderation.review_queue", done="resolved"), 303)
 
     return await render_template(
-        "moderation/review_item.html", item=item, resolution=resolution, errors=errors,
-        outcomes=moderation.OUTCOME_LABELS, canned=await canned_reasons.list_canned_reasons(),
+        "moderation/review_item.html",
+        item=item,
+        resolution=resolution,
+        errors=errors,
+        outcomes=moderation.OUTCOME_LABELS,
+        canned=await canned_reasons.list_canned_reasons(),
         new_text=resolution.new_text or (item.post.source if item.post else item.thread.title),
     ), (422 if errors else 200)
 
@@ -132,7 +145,9 @@ async def held_posts():
     """List posts held after their authors confirmed that flagged data is safe."""
     holds = await moderation.list_held_posts(g.member)
     return await render_template(
-        "moderation/held.html", holds=holds, labels=privacy.KIND_LABELS,
+        "moderation/held.html",
+        holds=holds,
+        labels=privacy.KIND_LABELS,
         done=request.args.get("done"),
     )
 
@@ -144,27 +159,48 @@ async def decide_held_post(hold_id: int):
     form = await request.form
     decision = form.get("decision")
     if decision not in {"approve", "reject"}:
-        raise ValidationFailed({"decision": "Choose whether to publish the post or keep it hidden."})
-    await moderation.do_decide_hold(g.member, hold, approve=decision == "approve", reason=form.get("reason", "").strip()[:500])
+        raise ValidationFailed(
+            {"decision": "Choose whether to publish the post or keep it hidden."}
+        )
+    await moderation.do_decide_hold(
+        g.member, hold, approve=decision == "approve", reason=form.get("reason", "").strip()[:500]
+    )
     return redirect(url_for("moderation.held_posts", done=decision), 303)
 
 
 # Thread tools --------------------------------------------------------------------------
 
 THREAD_ACTIONS = (
-    "lock", "unlock", "pin", "unpin", "move", "merge", "split", "hide", "unhide",
-    "slow_mode", "clear_slow_mode",
+    "lock",
+    "unlock",
+    "pin",
+    "unpin",
+    "move",
+    "merge",
+    "split",
+    "hide",
+    "unhide",
+    "slow_mode",
+    "clear_slow_mode",
 )
 
 
-async def _thread_tools_page(thread: Thread, *, form_name: str = "", values=None, errors=None, status=200):
+async def _thread_tools_page(
+    thread: Thread, *, form_name: str = "", values=None, errors=None, status=200
+):
     require(g.member, Action.LOCK_THREAD, thread)
     posts, _ = await browsing.list_posts(thread, g.member, limit=browsing.POSTS_PER_PAGE)
     return await render_template(
-        "moderation/thread_tools.html", thread=thread, posts=posts,
-        taxonomy=await browsing.get_taxonomy(), canned=await canned_reasons.list_canned_reasons(),
-        slow_mode_choices=moderation_threads.SLOW_MODE_CHOICES, form_name=form_name,
-        values=values or {}, errors=errors or {}, done=request.args.get("done"),
+        "moderation/thread_tools.html",
+        thread=thread,
+        posts=posts,
+        taxonomy=await browsing.get_taxonomy(),
+        canned=await canned_reasons.list_canned_reasons(),
+        slow_mode_choices=moderation_threads.SLOW_MODE_CHOICES,
+        form_name=form_name,
+        values=values or {},
+        errors=errors or {},
+        done=request.args.get("done"),
     ), status
 
 
@@ -192,9 +228,15 @@ async def thread_action(thread_id: int, action: str):
         target = await _apply_thread_action(thread, action, form)
     except ValidationFailed as failure:
         return await _thread_tools_page(
-            thread, form_name=action, values=form.to_dict(flat=True), errors=failure.errors, status=422
+            thread,
+            form_name=action,
+            values=form.to_dict(flat=True),
+            errors=failure.errors,
+            status=422,
         )
-    return redirect(_flash_url(url_for("moderation.thread_tools", thread_id=target.id), action), 303)
+    return redirect(
+        _flash_url(url_for("moderation.thread_tools", thread_id=target.id), action), 303
+    )
 
 
 async def _apply_thread_action(thread: Thread, action: str, form) -> Thread:
@@ -208,22 +250,32 @@ async def _apply_thread_action(thread: Thread, action: str, form) -> Thread:
         return await moderation_threads.do_unlock_thread(member, thread, reason)
     if action == "pin":
         until = moderation.parse_day_start(
-            form.get("until-day", ""), form.get("until-month", ""), form.get("until-year", ""),
-            field="until", required=False, what="the pin ends",
+            form.get("until-day", ""),
+            form.get("until-month", ""),
+            form.get("until-year", ""),
+            field="until",
+            required=False,
+            what="the pin ends",
         )
         return await moderation_threads.do_pin_thread(member, thread, reason, until=until)
     if action == "unpin":
         return await moderation_threads.do_unpin_thread(member, thread, reason)
     if action == "move":
         return await moderation_threads.do_move_thread(
-            member, thread, await browsing.get_taxonomy(), skill_area=form.get("skill_area", ""),
-            roles=tuple(form.getlist("roles")), reason=reason,
+            member,
+            thread,
+            await browsing.get_taxonomy(),
+            skill_area=form.get("skill_area", ""),
+            roles=tuple(form.getlist("roles")),
+            reason=reason,
         )
     if action == "merge":
         target_id = form.get("target", "").strip().lstrip("#")
         target = await Thread.filter(id=int(target_id)).first() if target_id.isdigit() else None
         if target is None:
-            raise ValidationFailed({"target": "Enter the number of an existing thread to merge into."})
+            raise ValidationFailed(
+                {"target": "Enter the number of an existing thread to merge into."}
+            )
         return await moderation_threads.do_merge_threads(member, thread, target, reason)
     if action == "split":
         post_ids = [int(value) for value in form.getlist("posts") if value.isdigit()]
@@ -231,12 +283,18 @@ async def _apply_thread_action(thread: Thread, action: str, form) -> Thread:
             member, thread, post_ids, title=form.get("title", ""), reason=reason
         )
     if action in {"hide", "unhide"}:
-        return await moderation_threads.do_set_thread_hidden(member, thread, action == "hide", reason)
+        return await moderation_threads.do_set_thread_hidden(
+            member, thread, action == "hide", reason
+        )
     if action == "slow_mode":
         seconds = form.get("seconds", "")
         until = moderation.parse_day_start(
-            form.get("until-day", ""), form.get("until-month", ""), form.get("until-year", ""),
-            field="until", required=False, what="slow mode ends",
+            form.get("until-day", ""),
+            form.get("until-month", ""),
+            form.get("until-year", ""),
+            field="until",
+            required=False,
+            what="slow mode ends",
         )
         return await moderation_threads.do_set_slow_mode(
             member, thread, int(seconds) if seconds.isdigit() else 0, reason, until=until
@@ -260,43 +318,70 @@ async def post_tools(post_id: int):
         try:
             if action == "redact":
                 if form.get("confirm") != "yes":
-                    raise ValidationFailed({"confirm": "Tick the box to confirm that the redaction cannot be undone."})
-                quoted_in = await moderation_threads.do_redact_post(g.member, post, await _reason(form))
+                    raise ValidationFailed(
+                        {"confirm": "Tick the box to confirm that the redaction cannot be undone."}
+                    )
+                quoted_in = await moderation_threads.do_redact_post(
+                    g.member, post, await _reason(form)
+                )
                 if quoted_in:
                     return await render_template("moderation/quoted.html", quoted_in=quoted_in)
             elif action in {"hide", "unhide"}:
                 reason = await _reason(form, required=action == "hide")
-                await moderation_threads.do_set_post_hidden(g.member, post, action == "hide", reason)
+                await moderation_threads.do_set_post_hidden(
+                    g.member, post, action == "hide", reason
+                )
             else:
                 raise ValidationFailed({"action": "Choose what to do with the post."})
         except ValidationFailed as failure:
             errors = failure.errors
         else:
-            return redirect(_flash_url(url_for("moderation.post_tools", post_id=post.id), action), 303)
+            return redirect(
+                _flash_url(url_for("moderation.post_tools", post_id=post.id), action), 303
+            )
 
     return await render_template(
-        "moderation/post_tools.html", post=post, errors=errors, values=values,
-        canned=await canned_reasons.list_canned_reasons(), done=request.args.get("done"),
+        "moderation/post_tools.html",
+        post=post,
+        errors=errors,
+        values=values,
+        canned=await canned_reasons.list_canned_reasons(),
+        done=request.args.get("done"),
     ), (422 if errors else 200)
 
 
 # Members -------------------------------------------------------------------------------
 
-MEMBER_ACTIONS = ("suspend", "lift_suspension", "silence", "lift_silence", "note", "approve", "reject")
+MEMBER_ACTIONS = (
+    "suspend",
+    "lift_suspension",
+    "silence",
+    "lift_silence",
+    "note",
+    "approve",
+    "reject",
+)
 
 
 @blueprint.get("/moderation/members/pending")
 async def pending_members():
     """List new members from organisations that are not yet approved."""
     members = await moderation_members.list_pending_members(g.member)
-    return await render_template("moderation/pending.html", members=members, done=request.args.get("done"))
+    return await render_template(
+        "moderation/pending.html", members=members, done=request.args.get("done")
+    )
 
 
 async def _member_page(member, *, form_name: str = "", values=None, errors=None, status=200):
     record = await moderation_members.get_member_record(g.member, member)
     return await render_template(
-        "moderation/member.html", record=record, member=member, form_name=form_name,
-        values=values or {}, errors=errors or {}, canned=await canned_reasons.list_canned_reasons(),
+        "moderation/member.html",
+        record=record,
+        member=member,
+        form_name=form_name,
+        values=values or {},
+        errors=errors or {},
+        canned=await canned_reasons.list_canned_reasons(),
         done=request.args.get("done"),
     ), status
 
@@ -319,11 +404,17 @@ async def member_action(member_id: int, action: str):
         await _apply_member_action(member, action, form)
     except ValidationFailed as failure:
         return await _member_page(
-            member, form_name=action, values=form.to_dict(flat=True), errors=failure.errors, status=422
+            member,
+            form_name=action,
+            values=form.to_dict(flat=True),
+            errors=failure.errors,
+            status=422,
         )
     if action in {"approve", "reject"} and form.get("back") == "pending":
         return redirect(url_for("moderation.pending_members", done=action), 303)
-    return redirect(_flash_url(url_for("moderation.member_record", member_id=member.id), action), 303)
+    return redirect(
+        _flash_url(url_for("moderation.member_record", member_id=member.id), action), 303
+    )
 
 
 async def _apply_member_action(member, action: str, form) -> None:
@@ -334,23 +425,34 @@ async def _apply_member_action(member, action: str, form) -> None:
     reason = await _reason(form, required=action in {"suspend", "silence", "reject"})
     if action == "suspend":
         until = moderation.parse_day_start(
-            form.get("until-day", ""), form.get("until-month", ""), form.get("until-year", ""),
-            field="until", required=True, what="the suspension ends",
+            form.get("until-day", ""),
+            form.get("until-month", ""),
+            form.get("until-year", ""),
+            field="until",
+            required=True,
+            what="the suspension ends",
         )
         await moderation_members.do_suspend_member(moderator, member, until=until, reason=reason)
     elif action == "lift_suspension":
         await moderation_members.do_lift_suspension(moderator, member, reason)
     elif action == "silence":
         until = moderation.parse_day_start(
-            form.get("until-day", ""), form.get("until-month", ""), form.get("until-year", ""),
-            field="until", required=False, what="the silence ends",
+            form.get("until-day", ""),
+            form.get("until-month", ""),
+            form.get("until-year", ""),
+            field="until",
+            required=False,
+            what="the silence ends",
         )
         await moderation_members.do_silence_member(moderator, member, reason=reason, until=until)
     elif action == "lift_silence":
         await moderation_members.do_lift_silence(moderator, member, reason)
     elif action == "approve":
         await moderation_members.do_approve_member(
-            moderator, member, reason=reason, approve_organisation=form.get("approve_organisation") == "yes"
+            moderator,
+            member,
+            reason=reason,
+            approve_organisation=form.get("approve_organisation") == "yes",
         )
     else:
         await moderation_members.do_reject_member(moderator, member, reason=reason)
@@ -362,7 +464,10 @@ async def _apply_member_action(member, action: str, form) -> None:
 def _audit_filter() -> audit.AuditFilter:
     args = request.args
     return audit.AuditFilter(
-        **{name: args.get(name, "").strip() for name in ("action", "actor", "target_type", "target_id", "since", "until")}
+        **{
+            name: args.get(name, "").strip()
+            for name in ("action", "actor", "target_type", "target_id", "since", "until")
+        }
     )
 
 
@@ -377,7 +482,9 @@ async def audit_log():
     except ValidationFailed as failure:
         page = audit.AuditPage(entries=[], next_cursor=None, filter=audit_filter, actions=[])
         errors = failure.errors
-    return await render_template("moderation/audit.html", page=page, errors=errors), (422 if errors else 200)
+    return await render_template("moderation/audit.html", page=page, errors=errors), (
+        422 if errors else 200
+    )
 
 
 @blueprint.get("/moderation/audit.csv")
@@ -399,8 +506,12 @@ async def _canned_page(*, values=None, errors=None, editing: int | None = None, 
     require(g.member, Action.MANAGE_CANNED_REASONS)
     reasons = await canned_reasons.list_canned_reasons(include_archived=True)
     return await render_template(
-        "moderation/canned_reasons.html", reasons=reasons, values=values or {}, errors=errors or {},
-        editing=editing, done=request.args.get("done"),
+        "moderation/canned_reasons.html",
+        reasons=reasons,
+        values=values or {},
+        errors=errors or {},
+        editing=editing,
+        done=request.args.get("done"),
     ), status
 
 
@@ -431,16 +542,21 @@ async def update_canned_reason(reason_id: int):
     action = form.get("action", "save")
     try:
         if action in {"archive", "restore"}:
-            await canned_reasons.do_set_canned_reason_active(g.member, reason_id, action == "restore")
+            await canned_reasons.do_set_canned_reason_active(
+                g.member, reason_id, action == "restore"
+            )
         else:
             values = canned_reasons.CannedReasonForm(
-                title=form.get("title", ""), text=form.get("text", ""), position=form.get("position", "0")
+                title=form.get("title", ""),
+                text=form.get("text", ""),
+                position=form.get("position", "0"),
             )
             await canned_reasons.do_update_canned_reason(g.member, reason_id, values)
     except ValidationFailed as failure:
-        return await _canned_page(values=form.to_dict(flat=True), errors=failure.errors, editing=reason_id, status=422)
+        return await _canned_page(
+            values=form.to_dict(flat=True), errors=failure.errors, editing=reason_id, status=422
+        )
     return redirect(url_for("moderation.list_canned_reasons", done=action), 303)
-
 
 
 @blueprint.app_template_global()

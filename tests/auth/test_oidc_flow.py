@@ -65,7 +65,7 @@ def _reasons(caplog) -> list[str]:
         for record in caplog.records
         if record.name == FAILURE_LOGGER
         and record.levelno == logging.WARNING
-        and record.getMessage() in {"sign-in failed", "sign-in refused"}
+        and record.getMessage() in {"sign-in failed", "sign-in rejected"}
     ]
 
 
@@ -138,7 +138,7 @@ async def test_private_key_jwt_client_signs_in(sso_browser, northmoor):
     assert await WebSession.filter(provider="test-jwt").count() == 1
 
 
-async def test_govuk_kind_takes_claims_from_userinfo_and_passes_extra_params(sso_browser, northmoor, provider):
+async def test_govuk_userinfo_claims_and_params(sso_browser, northmoor, provider):
     response = await sso_browser.sign_in("test-govuk", "alex")
 
     assert response.status_code == 303
@@ -187,7 +187,7 @@ async def test_sign_in_replaces_the_previous_session(sso_browser, northmoor):
     assert (await WebSession.get(id=earlier_session.id)).revoked_at is not None
 
 
-async def test_signing_key_rotation_fetches_the_key_set_once_more(sso_browser, northmoor, provider):
+async def test_key_rotation_refetches_jwks(sso_browser, northmoor, provider):
     await sso_browser.sign_in("test-basic", "alex")
     await control(provider, "rotate")
 
@@ -197,7 +197,7 @@ async def test_signing_key_rotation_fetches_the_key_set_once_more(sso_browser, n
     assert (await control(provider, "state"))["jwks_requests"] == 2
 
 
-# Pending, suspended and refused members
+# Pending, suspended and rejected members
 
 
 async def test_member_from_unapproved_organisation_waits_without_session(sso_browser, caplog):
@@ -224,7 +224,7 @@ async def test_member_from_unknown_organisation_waits(sso_browser):
     assert await WebSession.all().count() == 0
 
 
-async def test_suspended_member_is_refused_without_session(sso_browser, northmoor, provider, caplog):
+async def test_suspended_member_is_rejected_without_session(sso_browser, northmoor, provider, caplog):
     member = await make_member(state=MemberState.SUSPENDED, suspension_reason="Posting a child's name.")
     await Identity.create(
         member=member, issuer=provider.issuer, subject="alex", provider="test-basic", last_used_at=member.created_at
@@ -238,7 +238,7 @@ async def test_suspended_member_is_refused_without_session(sso_browser, northmoo
     assert "Posting a child" in await response.get_data(as_text=True)
 
 
-async def test_unverified_email_matching_a_member_is_refused(sso_browser, caplog):
+async def test_unverified_email_matching_a_member_is_rejected(sso_browser, caplog):
     existing = await make_member(email="sam.patel@northmoor.gov.uk")
 
     response = await sso_browser.sign_in("test-basic", "sam")
@@ -248,7 +248,7 @@ async def test_unverified_email_matching_a_member_is_refused(sso_browser, caplog
     assert await Member.all().count() == 1
 
 
-async def test_verified_email_of_a_member_is_not_linked_by_email(sso_browser, northmoor, caplog):
+async def test_taken_verified_email_not_linked(sso_browser, northmoor, caplog):
     existing = await make_member(email="alex.rivers@northmoor.gov.uk")
 
     response = await sso_browser.sign_in("test-basic", "alex")
@@ -272,7 +272,7 @@ async def test_unverified_email_alone_makes_pending_member_without_email(sso_bro
 # Negative cases at the callback
 
 
-async def test_tampered_state_is_refused(sso_browser, caplog):
+async def test_tampered_state_is_rejected(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
 
     response = await sso_browser.callback(with_query(callback, state="tampered" + query_value(callback, "state")))
@@ -280,7 +280,7 @@ async def test_tampered_state_is_refused(sso_browser, caplog):
     await _assert_failed_without_session(response, caplog, "state is unknown")
 
 
-async def test_missing_state_is_refused(sso_browser, caplog):
+async def test_missing_state_is_rejected(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
 
     response = await sso_browser.callback(with_query(callback, state=None))
@@ -288,7 +288,7 @@ async def test_missing_state_is_refused(sso_browser, caplog):
     await _assert_failed_without_session(response, caplog, "callback has no state parameter")
 
 
-async def test_callback_replayed_in_another_browser_is_refused(sso_app, northmoor, caplog):
+async def test_callback_replayed_in_another_browser_is_rejected(sso_app, northmoor, caplog):
     victim, attacker = SsoBrowser(sso_app), SsoBrowser(sso_app)
     callback = await victim.authorize(await victim.start("test-basic"), "alex")
 
@@ -301,7 +301,7 @@ async def test_callback_replayed_in_another_browser_is_refused(sso_app, northmoo
     await attacker.aclose()
 
 
-async def test_callback_with_another_browsers_cookie_is_refused(sso_app, caplog):
+async def test_callback_with_another_browsers_cookie_is_rejected(sso_app, caplog):
     victim, attacker = SsoBrowser(sso_app), SsoBrowser(sso_app)
     callback = await victim.authorize(await victim.start("test-basic"), "alex")
     await attacker.start("test-basic")
@@ -313,7 +313,7 @@ async def test_callback_with_another_browsers_cookie_is_refused(sso_app, caplog)
     await attacker.aclose()
 
 
-async def test_wrong_iss_parameter_is_refused(sso_browser, caplog):
+async def test_wrong_iss_parameter_is_rejected(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
 
     response = await sso_browser.callback(with_query(callback, iss="https://attacker.example"))
@@ -321,7 +321,7 @@ async def test_wrong_iss_parameter_is_refused(sso_browser, caplog):
     await _assert_failed_without_session(response, caplog, "iss parameter is not the provider's issuer")
 
 
-async def test_missing_iss_parameter_is_refused_when_advertised(sso_browser, caplog):
+async def test_missing_iss_parameter_is_rejected_when_advertised(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
 
     response = await sso_browser.callback(with_query(callback, iss=None))
@@ -329,7 +329,7 @@ async def test_missing_iss_parameter_is_refused_when_advertised(sso_browser, cap
     await _assert_failed_without_session(response, caplog, "authorization response has no iss parameter")
 
 
-async def test_callback_used_twice_is_refused(sso_browser, northmoor, caplog):
+async def test_callback_used_twice_is_rejected(sso_browser, northmoor, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
     assert (await sso_browser.callback(callback)).status_code == 303
     await WebSession.all().delete()
@@ -339,7 +339,7 @@ async def test_callback_used_twice_is_refused(sso_browser, northmoor, caplog):
     await _assert_failed_without_session(response, caplog, "state is unknown, expired, already used")
 
 
-async def test_replayed_code_is_refused_by_the_provider(sso_browser, northmoor, caplog):
+async def test_replayed_code_is_rejected_by_the_provider(sso_browser, northmoor, caplog):
     first_callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
     assert (await sso_browser.callback(first_callback)).status_code == 303
     await WebSession.all().delete()
@@ -348,20 +348,20 @@ async def test_replayed_code_is_refused_by_the_provider(sso_browser, northmoor, 
     replayed = with_query(second_callback, code=query_value(first_callback, "code"))
     response = await sso_browser.callback(replayed)
 
-    await _assert_failed_without_session(response, caplog, "token request refused: invalid_grant")
+    await _assert_failed_without_session(response, caplog, "token request rejected: invalid_grant")
 
 
-async def test_expired_code_is_refused_by_the_provider(sso_browser, caplog):
+async def test_expired_code_is_rejected_by_the_provider(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "slow-code")
     # The provider gives this account's codes a lifetime of one second.
     await asyncio.sleep(2.1)
 
     response = await sso_browser.callback(callback)
 
-    await _assert_failed_without_session(response, caplog, "token request refused: invalid_grant")
+    await _assert_failed_without_session(response, caplog, "token request rejected: invalid_grant")
 
 
-async def test_expired_sign_in_attempt_is_refused(sso_browser, caplog):
+async def test_expired_sign_in_attempt_is_rejected(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
     await PendingSignIn.all().update(expires_at=(await PendingSignIn.first()).created_at)
 
@@ -380,7 +380,7 @@ async def test_oldest_attempt_is_dropped_past_the_limit(sso_browser, caplog):
     await _assert_failed_without_session(response, caplog, "state is unknown")
 
 
-async def test_state_for_another_provider_is_refused(sso_browser, caplog):
+async def test_state_for_another_provider_is_rejected(sso_browser, caplog):
     callback = await sso_browser.authorize(await sso_browser.start("test-basic"), "alex")
 
     response = await sso_browser.callback(callback.replace("/sign-in/test-basic/", "/sign-in/test-jwt/"))
@@ -388,7 +388,7 @@ async def test_state_for_another_provider_is_refused(sso_browser, caplog):
     await _assert_failed_without_session(response, caplog, "test-jwt: state belongs to provider 'test-basic'")
 
 
-async def test_provider_error_is_refused(sso_browser, caplog):
+async def test_provider_error_is_rejected(sso_browser, caplog):
     authorization_url = await sso_browser.start("test-basic")
     chooser = await sso_browser.provider.get(authorization_url, follow_redirects=True)
     abort = re.search(r'action="(/interaction/[^"]+/abort)"', chooser.text).group(1)
@@ -399,7 +399,7 @@ async def test_provider_error_is_refused(sso_browser, caplog):
     response = await sso_browser.callback(answer.headers["location"])
 
     assert query_value(answer.headers["location"], "error") == "access_denied"
-    await _assert_failed_without_session(response, caplog, "provider answered with error 'access_denied'")
+    await _assert_failed_without_session(response, caplog, "provider returned error 'access_denied'")
 
 
 @pytest.mark.parametrize(
@@ -416,14 +416,14 @@ async def test_provider_error_is_refused(sso_browser, caplog):
         ("test-basic", "userinfo-other-sub", "userinfo sub is not the ID token's sub"),
     ],
 )
-async def test_bad_id_token_is_refused(sso_browser, northmoor, caplog, provider_name, account, reason):
+async def test_bad_id_token_is_rejected(sso_browser, northmoor, caplog, provider_name, account, reason):
     response = await sso_browser.sign_in(provider_name, account)
 
     await _assert_failed_without_session(response, caplog, f"{provider_name}: {reason}")
     assert await Member.all().count() == 0
 
 
-async def test_unknown_key_fetches_the_key_set_only_once_more(sso_browser, provider):
+async def test_unknown_kid_refetches_jwks_once(sso_browser, provider):
     await sso_browser.sign_in("test-basic", "unknown-key")
 
     assert (await control(provider, "state"))["jwks_requests"] == 2
@@ -441,7 +441,7 @@ async def test_replayed_id_token_fails_on_nonce(sso_app, northmoor, caplog):
     await second.aclose()
 
 
-async def test_discovery_document_with_another_issuer_is_refused(sso_browser, caplog):
+async def test_discovery_document_with_another_issuer_is_rejected(sso_browser, caplog):
     token = await sso_browser.csrf_token()
 
     response = await sso_browser.forum.post("/sign-in/test-wrong-issuer", form={"csrf_token": token})
@@ -500,7 +500,7 @@ async def test_member_links_a_second_provider(sso_app):
     await browser.aclose()
 
 
-async def test_linking_an_identity_of_another_member_is_refused(sso_app, northmoor, caplog):
+async def test_linking_an_identity_of_another_member_is_rejected(sso_app, northmoor, caplog):
     first = SsoBrowser(sso_app)
     await first.sign_in("test-basic", "alex")
     other = await make_member()
@@ -516,7 +516,7 @@ async def test_linking_an_identity_of_another_member_is_refused(sso_app, northmo
     await browser.aclose()
 
 
-async def test_link_finished_in_another_session_is_refused(sso_app, caplog):
+async def test_link_finished_in_another_session_is_rejected(sso_app, caplog):
     member = await make_member()
     browser = await _signed_in_browser(sso_app, member)
     callback = await browser.authorize(await browser.start_link("test-basic"), "alex")
@@ -533,7 +533,7 @@ async def test_link_finished_in_another_session_is_refused(sso_app, caplog):
 # Signing out at the provider
 
 
-async def test_sign_out_ends_the_session_at_the_provider_too(sso_browser, northmoor):
+async def test_sign_out_at_provider_too(sso_browser, northmoor):
     await sso_browser.sign_in("test-basic", "alex")
     session = await WebSession.get()
     token = await sso_browser.csrf_token("/account")
@@ -558,7 +558,7 @@ async def test_sign_out_ends_the_session_at_the_provider_too(sso_browser, northm
     assert done.headers["location"].startswith(f"{FORUM_BASE_URL}/signed-out")
 
 
-async def test_sign_out_without_provider_goes_to_signed_out_page(sso_app):
+async def test_dev_session_sign_out_stays_local(sso_app):
     browser = await _signed_in_browser(sso_app, await make_member())
     token = await browser.csrf_token("/account")
 

@@ -175,6 +175,7 @@ def test_loopback_http_issuer_allowed_outside_production():
         ([{**_generic(kind="entra", tenant="organizations"), "issuer": None}], "allowed_tenants is missing"),
         ([{**_generic(kind="entra", tenant="organizations", allowed_tenants=["contoso"]), "issuer": None}], "allowed_tenants contains 'contoso'"),
         ([_generic(kind="entra", tenant=TENANT_A)], "issuer is derived from tenant for Entra ID"),
+        ([{**_generic(kind="entra", tenant=TENANT_A, client_auth="private_key_jwt"), "issuer": None}], "client_auth must be client_secret_basic for Entra ID"),
         ([_generic(kind="google", issuer=None)], "hosted_domains is missing"),
         ([_generic(kind="govuk", client_auth="client_secret_basic")], "client_auth must be private_key_jwt for GOV.UK One Login"),
         ("not a list", "must be a JSON list with one object per provider"),

@@ -28,7 +28,7 @@ CUSTOM_NAME_CLAIM = "https://vocab.forum.test/v1/displayName"
 
 
 class ProviderNotStarted(RuntimeError):
-    """Raised when the test provider cannot start; the message says why and what to do."""
+    """Raised when the test provider cannot start. The message explains why and what to do."""
 
 
 @dataclass

@@ -87,7 +87,7 @@ function loadClientKey(file) {
   return { ...jwk, kid: thumbprint(jwk), alg: 'RS256', use: 'sig' };
 }
 
-// The provider signs with currentKey. nextKey is published only after a test asks for a
+// The provider signs with currentKey. nextKey is published only after a test requests a
 // rotation, and outsiderKey is never published.
 const currentKey = newSigningKey('test-key-1');
 const nextKey = newSigningKey('test-key-2');
@@ -115,7 +115,7 @@ function decodePayload(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 }
 
-// Return the ID token this account's tamper mode asks for, made from the real one.
+// Return the ID token this account's tamper mode requests, made from the real one.
 function tamperIdToken(idToken, mode, issuer) {
   const payload = decodePayload(idToken);
   const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from forum.auth.oidc import VerifiedSignIn
+from forum.auth.oidc import SIGN_IN_FAILED_MESSAGE, VerifiedSignIn
 from forum.auth.providers import load_providers
 from forum.errors import Conflict, NotFound
 from forum.services import accounts
@@ -15,14 +15,13 @@ from forum.services.accounts import (
     IDENTITY_LINKED_ELSEWHERE_MESSAGE,
     REJECTED_MESSAGE,
     ProviderIdentity,
-    SignInRefused,
+    SignInRejected,
     choose_display_name,
     choose_handle,
     clean_text,
     handle_skeleton,
     normalise_handle,
 )
-from forum.auth.oidc import SIGN_IN_FAILED_MESSAGE
 from models import Identity, Member, MemberState
 from tests.factories import make_member, make_organisation
 
@@ -224,7 +223,7 @@ async def test_first_sign_in_from_unapproved_organisation_is_pending():
     assert member.organisation_id == organisation.id
 
 
-async def test_first_sign_in_from_unknown_domain_is_pending_without_organisation(northmoor):
+async def test_unknown_domain_member_is_pending(northmoor):
     member = await accounts.do_sign_in_identity(_identity(email="kim@unknown.example.org"))
 
     assert member.state == MemberState.PENDING
@@ -250,20 +249,20 @@ async def test_unverified_email_never_grants_an_organisation(northmoor):
     assert (await Identity.get(member_id=member.id)).email_seen == "jo.bloggs@northmoor.gov.uk"
 
 
-async def test_verified_email_of_existing_member_is_refused_with_link_advice(northmoor):
+async def test_taken_verified_email_explains_linking(northmoor):
     existing = await make_member(email="Jo.Bloggs@northmoor.gov.uk".lower())
 
-    with pytest.raises(SignInRefused) as refused:
+    with pytest.raises(SignInRejected) as refused:
         await accounts.do_sign_in_identity(_identity(email="JO.BLOGGS@northmoor.gov.uk".lower()))
 
     assert refused.value.message == EMAIL_IN_USE_MESSAGE
     assert await Identity.filter(member_id=existing.id).count() == 0
 
 
-async def test_unverified_email_of_existing_member_is_refused_plainly(northmoor):
+async def test_unverified_email_of_existing_member_is_rejected_plainly(northmoor):
     await make_member(email="jo.bloggs@northmoor.gov.uk")
 
-    with pytest.raises(SignInRefused) as refused:
+    with pytest.raises(SignInRejected) as refused:
         await accounts.do_sign_in_identity(_identity(email_verified=False))
 
     assert refused.value.message == SIGN_IN_FAILED_MESSAGE
@@ -271,7 +270,7 @@ async def test_unverified_email_of_existing_member_is_refused_plainly(northmoor)
     assert await Member.all().count() == 1
 
 
-async def test_handle_that_looks_like_an_existing_one_is_made_unique(northmoor):
+async def test_lookalike_handle_made_unique(northmoor):
     await make_member(handle="jo.bloggs", email="other@example.org")
 
     member = await accounts.do_sign_in_identity(_identity(handle_hint="J0_Bloggs"))
@@ -308,7 +307,7 @@ async def test_returning_identity_signs_in_the_same_member(northmoor):
 async def test_same_subject_at_another_issuer_is_another_identity(northmoor):
     first = await accounts.do_sign_in_identity(_identity())
 
-    with pytest.raises(SignInRefused):
+    with pytest.raises(SignInRejected):
         await accounts.do_sign_in_identity(_identity(issuer="https://login.other.example"))
 
     assert await Identity.filter(member_id=first.id).count() == 1
@@ -341,7 +340,7 @@ async def test_member_state_refuses_sign_in(state, changes, message):
     member = await make_member(state=state, **changes)
     await Identity.create(member=member, issuer=ISSUER, subject="subject-1", provider="council", last_used_at=datetime.now(UTC))
 
-    with pytest.raises(SignInRefused) as refused:
+    with pytest.raises(SignInRejected) as refused:
         await accounts.do_sign_in_identity(_identity())
 
     assert refused.value.message == message
@@ -376,11 +375,11 @@ async def test_link_of_own_identity_again_is_harmless():
     assert await Identity.filter(member_id=member.id).count() == 1
 
 
-async def test_link_of_another_members_identity_is_refused(northmoor):
+async def test_link_of_another_members_identity_is_rejected(northmoor):
     owner = await accounts.do_sign_in_identity(_identity())
     other = await make_member()
 
-    with pytest.raises(SignInRefused) as refused:
+    with pytest.raises(SignInRejected) as refused:
         await accounts.do_link_identity(other, _identity())
 
     assert refused.value.message == IDENTITY_LINKED_ELSEWHERE_MESSAGE

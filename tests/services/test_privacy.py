@@ -12,8 +12,8 @@ from forum.services.privacy import (
     PersonalDataFound,
     is_full_postcode,
     is_uk_phone_number,
-    is_valid_ni_number,
     is_valid_nhs_number,
+    is_valid_ni_number,
     is_valid_upn,
     scan_text,
     upn_check_letter,
@@ -31,7 +31,7 @@ def _kinds(text: str, **kwargs) -> list[str]:
 
 
 # NHS numbers: weights 10 to 2 over the first nine digits, check digit 11 minus the sum
-# modulo 11. 943 476 5919 is the NHS's published example number.
+# modulo 11. For 943 476 5919 the weighted sum is 299, remainder 2, so the check digit is 9.
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
@@ -256,7 +256,11 @@ async def test_confirmed_reply_is_held_for_moderator():
     reader = await make_member()
 
     post = await posting.do_reply(
-        author, thread, "Test NHS number 943 476 5919", max_length=1000, personal_data_confirmed=True
+        author,
+        thread,
+        "Test NHS number 943 476 5919",
+        max_length=1000,
+        personal_data_confirmed=True,
     )
 
     hold = await PersonalDataHold.get(post_id=post.id)
@@ -281,7 +285,9 @@ async def test_confirmed_thread_is_held_until_approved():
     assert not can(await make_member(), Action.VIEW_THREAD, thread)
     assert can(author, Action.VIEW_THREAD, thread)
 
-    hold = await moderation.access_hold(moderator, (await PersonalDataHold.get(author_id=author.id)).id)
+    hold = await moderation.access_hold(
+        moderator, (await PersonalDataHold.get(author_id=author.id)).id
+    )
     await moderation.do_decide_hold(moderator, hold, approve=True)
 
     assert (await Thread.get(id=thread.id)).state == ThreadState.OPEN
@@ -293,7 +299,9 @@ async def test_rejected_held_thread_stays_hidden():
     moderator = await make_member(permission="moderator")
     await _held_thread(author)
 
-    hold = await moderation.access_hold(moderator, (await PersonalDataHold.get(author_id=author.id)).id)
+    hold = await moderation.access_hold(
+        moderator, (await PersonalDataHold.get(author_id=author.id)).id
+    )
     await moderation.do_decide_hold(moderator, hold, approve=False, reason="Real data")
 
     post = await Post.get(id=hold.post_id).select_related("thread")
@@ -310,7 +318,9 @@ async def _held_thread(author):
         roles=("la-data",),
         body="These are synthetic test records.",
     )
-    return await posting.do_create_thread(author, draft, taxonomy, max_length=1000, personal_data_confirmed=True)
+    return await posting.do_create_thread(
+        author, draft, taxonomy, max_length=1000, personal_data_confirmed=True
+    )
 
 
 async def test_edit_with_personal_data_is_refused_until_confirmed():
@@ -359,7 +369,11 @@ def _stack_exchange_posts() -> list[str]:
     posts = []
     for row in ElementTree.parse(STACK_EXCHANGE_POSTS).getroot():
         body = row.get("Body") or ""
-        markdown = html_to_markdown(body, site="datascience.meta.stackexchange.com") if body.strip() else ""
+        markdown = (
+            html_to_markdown(body, site="datascience.meta.stackexchange.com")
+            if body.strip()
+            else ""
+        )
         posts.append((row.get("Title") or "") + "\n" + markdown)
     return posts
 
@@ -374,7 +388,9 @@ def test_false_positive_rate_on_demo_content():
     assert len(flagged) / len(posts) < MAX_FALSE_POSITIVE_RATE, flagged
 
 
-@pytest.mark.skipif(not STACK_EXCHANGE_POSTS.exists(), reason="the Stack Exchange sample is not on this machine")
+@pytest.mark.skipif(
+    not STACK_EXCHANGE_POSTS.exists(), reason="the Stack Exchange sample is not on this machine"
+)
 def test_false_positive_rate_on_stack_exchange_sample():
     posts = _stack_exchange_posts()
 

@@ -191,7 +191,7 @@ async def test_sign_in_page_has_a_button_per_provider(client):
     assert "demo member" in page
 
 
-async def test_sign_in_page_in_production_has_no_development_sign_in(database_url):
+async def test_production_sign_in_page_hides_dev_sign_in(database_url):
     settings = Settings(**{**_production_settings(database_url).__dict__, "oidc_providers": _providers()})
     client = create_app(settings).test_client()
 
@@ -201,7 +201,7 @@ async def test_sign_in_page_in_production_has_no_development_sign_in(database_ur
     assert "demo member" not in page
 
 
-async def test_sign_in_page_without_any_way_in_says_so(database_url):
+async def test_sign_in_page_without_providers(database_url):
     client = create_app(_production_settings(database_url)).test_client()
 
     page = await (await client.get("/sign-in")).get_data(as_text=True)
@@ -404,3 +404,11 @@ async def test_expired_sign_in_session_redirects_to_sign_in(sign_in):
     response = await client.get("/account")
 
     assert response.status_code == 302
+
+
+async def test_forms_may_redirect_to_the_providers(client):
+    response = await client.get("/sign-in")
+
+    policy = response.headers["Content-Security-Policy"]
+    assert "form-action 'self' https://accounts.google.com https://idp.northmoor.example;" in policy
+    assert "script-src 'self';" in policy
