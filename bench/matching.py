@@ -2,10 +2,9 @@
 
 Usage: .venv/bin/python bench/matching.py [--mentees 5000] [--mentors 1000] [--seed 7]
 
-The data is random but seeded, shaped like the forum's: 28 skill areas with a few common
-ones (SQL, Power BI, the CIN census) and rarer ones, mentors offering two to five areas
-with two to six free places, mentees asking for one to three areas with goals drawn from
-a shared vocabulary. The engine runs twice: once for wall time, then again under
+The data is random but seeded, and shaped like the forum's. There are 28 skill areas, a
+few of them common and the rest rarer. Mentors offer two to five areas with one to six
+free places. Mentees ask for one to three areas, with goals drawn from a shared vocabulary. The engine runs twice: once for wall time, then again under
 tracemalloc for peak Python and NumPy allocation (tracemalloc slows the run, so its time
 is not the one reported).
 """

@@ -2076,7 +2076,7 @@ ACCEPTED_ANSWERS = [
 ]
 
 # Members who found a post helpful: thread title, post number and their handles. The
-# loader skips a handle that wrote the post, because nobody votes for their own post.
+# loader skips a handle that wrote the post, because members cannot vote for their own posts.
 HELPFUL_VOTES = [
     ("CIN census error 8869: assessment authorised before it started — how do I trace it?", 2,
      ["helen.moss", "priya.n", "tom.ashworth", "jamie.holt"]),

@@ -21,7 +21,7 @@ from forum.config import PROJECT_ROOT
 from tests.factories import SECRET_KEY
 
 FORUM_COMMAND = PROJECT_ROOT / ".venv" / "bin" / "forum"
-# Seconds to wait for /healthz to answer, and for the process to exit when stopped.
+# Seconds to wait for /healthz to respond, and for the process to exit when stopped.
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
 CSRF_COOKIE_VALUE = "live-test-csrf-cookie"
@@ -52,7 +52,7 @@ class ServerProcess:
 
 
 def start_server(database_url: str, log_dir: Path, **environment: str) -> ServerProcess:
-    """Start ``forum serve`` against ``database_url`` and wait until /healthz answers 200.
+    """Start ``forum serve`` against ``database_url`` and wait until /healthz returns 200.
 
     ``environment`` adds or overrides FORUM_* variables. FORUM_REDIS_URL is removed unless
     given, so a server uses Redis only when a test asks for it.

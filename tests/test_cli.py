@@ -69,3 +69,20 @@ def test_migrate_is_repeatable(cli_database):
     result = _run(["migrate"], cli_database)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_match_dry_run_prints_and_stores_nothing(cli_database):
+    _run(["demo"], cli_database)
+
+    dry = _run(["match", "--dry-run"], cli_database)
+    stored = _run(["match"], cli_database)
+    tasks = _run(["mentoring-tasks"], cli_database)
+
+    assert dry.returncode == 0, dry.stderr
+    assert "3 open requests" in dry.stdout
+    assert "Tom Ashworth with Mei Chen" in dry.stdout
+    assert "Dry run: nothing was stored." in dry.stdout
+    assert stored.returncode == 0, stored.stderr
+    assert "Stored as match run 1." in stored.stdout
+    assert tasks.returncode == 0, tasks.stderr
+    assert "mentoring requests expired" in tasks.stdout

@@ -4,7 +4,7 @@ This is the production layout in small: a request may reach either instance, so 
 updates, sessions, rate limits and the cap on event streams must all hold across them.
 The test makes a PostgreSQL database of its own, whatever database the rest of the run
 uses, and a Redis prefix of its own, and removes both afterwards. It is skipped, saying
-why, only when PostgreSQL or Redis does not answer on this machine.
+why, only when PostgreSQL or Redis does not respond on this machine.
 """
 
 import json
@@ -31,7 +31,7 @@ POSTS_PER_MINUTE = 5
 
 
 async def _unreachable() -> str | None:
-    """Return why PostgreSQL or Redis cannot be used, or None when both answer."""
+    """Return why PostgreSQL or Redis cannot be used, or None when both respond."""
     import asyncpg
     import redis.asyncio as redis
 

@@ -142,7 +142,7 @@ def _edit_post(member: Member | None, post: Post) -> bool:
 
 
 def _is_asker_or_moderator(member: Member | None, thread: Thread) -> bool:
-    """The asker decides about their own visible question, and a moderator about any."""
+    """Return whether the member asked this visible question, or is a moderator (any question)."""
     if not _can_contribute(member) or thread.kind != ThreadKind.QUESTION:
         return False
     if _is_moderator(member):

@@ -7,7 +7,7 @@ query-count tests hold each page to that.
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
@@ -16,6 +16,8 @@ from forum.auth.policy import Action, can
 from models import CacheVersion, Member, Post, Role, SkillArea, Thread, ThreadKind, ThreadState
 
 THREADS_PER_PAGE = 30
+# Most pinned threads shown above a list's first page.
+PINNED_MAX = 5
 POSTS_PER_PAGE = 50
 LIST_STATES = ("unanswered", "solved")
 
@@ -146,6 +148,17 @@ async def list_threads(
         ).exclude(state=ThreadState.SOLVED)
 
     position = decode_cursor(cursor)
+    # Pinned threads head the first page, in one more query, and are left out of the pages.
+    pinned_now = Q(pinned=True) & (Q(pinned_until__isnull=True) | Q(pinned_until__gt=datetime.now(UTC)))
+    pinned = []
+    if not position:
+        pinned = await (
+            query.filter(pinned_now)
+            .order_by("-last_activity_at", "-id")
+            .limit(PINNED_MAX)
+            .select_related("last_poster")
+        )
+    query = query.exclude(pinned_now)
     if position:
         moment, thread_id = position
         query = query.filter(
@@ -160,14 +173,14 @@ async def list_threads(
     # List items show the last poster but not the author, so only the last poster is joined.
     # The skill areas come from the taxonomy in memory rather than a join for every row.
     areas = {area.id: area for area in taxonomy.skill_areas}
-    for row in rows:
+    for row in rows + pinned:
         row.skill_area = areas[row.skill_area_id]
-    await _attach_roles(rows, taxonomy.roles)
+    await _attach_roles(rows + pinned, taxonomy.roles)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].last_activity_at, rows[-1].id)
-    return ThreadPage(threads=rows, next_cursor=next_cursor, filter=thread_filter)
+    return ThreadPage(threads=rows, next_cursor=next_cursor, filter=thread_filter, pinned=pinned)
 
 
 async def access_thread(member: Member | None, thread_id: int) -> Thread:

@@ -1,7 +1,7 @@
 """Live updates: a broker that carries small events from writers to server-sent event streams.
 
-Events are nudges, not content. A post event says "thread 12 has a new post" and an unread
-event says "member 7's unread count changed". Each stream then reads what changed from the
+Events are nudges, not content. A post event reports that thread 12 has a new post, and an
+unread event reports that member 7's unread count changed. Each stream then reads what changed from the
 database, with the viewer's own permissions. So a dropped event is repaired by the next
 one or by a reconnect, and nothing private travels through the broker or Redis.
 

@@ -72,7 +72,7 @@ async def get_weights() -> matching.Weights:
 
 
 def check_weights(form: dict[str, str]) -> matching.Weights:
-    """Validate the weights form; raise ValidationFailed with a message per field."""
+    """Validate the weights form, raising ValidationFailed with a message per field."""
     errors, values = {}, {}
     for name in WEIGHT_FIELDS:
         low, high = WEIGHT_LIMITS[name]

@@ -113,7 +113,7 @@ class Mentor:
 
 
 class Rejection(StrEnum):
-    """Why a pair failed a hard filter."""
+    """The hard filter a pair failed."""
 
     SAME_PERSON = "same_person"
     NOT_ACCEPTING = "not_accepting"
@@ -493,7 +493,7 @@ def _excluded_by_mentee(excluded_pairs: Iterable[tuple[int, int]]) -> dict[int, 
 def check_pair(
     mentee: Mentee, mentor: Mentor, excluded_pairs: frozenset[tuple[int, int]] = frozenset()
 ) -> Rejection | None:
-    """Apply the hard filters to one pair; return the first it fails, or None when it passes.
+    """Apply the hard filters to one pair and return the first it fails, or None.
 
     The filters, in order: not the same person, the mentor is accepting and has a free
     place, the pair is not in ``excluded_pairs``, the mentor is from another organisation

@@ -121,7 +121,7 @@ def check_transition(mentorship: Mentorship, step: MentorshipStep) -> Mentorship
 
 
 async def _move(mentorship: Mentorship, step: MentorshipStep, **changes) -> None:
-    """Change the state with a conditional UPDATE on the state read; refuse if it changed since."""
+    """Change the state with a conditional UPDATE on the state read, and raise if it changed since."""
     target = check_transition(mentorship, step)
     changed = await Mentorship.filter(id=mentorship.id, state=mentorship.state).update(
         state=target, **changes
@@ -165,7 +165,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def parse_date(day: str, month: str, year: str) -> date | None:
-    """Read a GOV.UK date input's three fields; return None when they make no real date."""
+    """Read a GOV.UK date input's three fields, or return None when they make no real date."""
     try:
         return date(int(year.strip()), int(month.strip()), int(day.strip()))
     except (TypeError, ValueError):
@@ -190,7 +190,7 @@ class ProfileDraft:
 
 
 def check_profile(draft: ProfileDraft, taxonomy: Taxonomy) -> dict[int, int]:
-    """Validate a profile; return {skill area id: level} or raise with every field's problem."""
+    """Validate a profile and return {skill area id: level}, or raise with every field's problem."""
     errors: dict[str, str] = {}
     levels: dict[int, int] = {}
     for slug, text in draft.levels.items():
@@ -284,8 +284,11 @@ class DirectoryEntry:
 async def list_mentor_directory(
     taxonomy: Taxonomy, directory_filter: DirectoryFilter, *, page: int = 1
 ) -> tuple[list[DirectoryEntry], bool]:
-    """List mentors, filtered, with a free place unless ``include_full``; return a page and
-    whether another follows. Two queries whatever the number of mentors."""
+    """Return one page of mentors, filtered, and whether another page follows.
+
+    Only mentors with a free place are listed unless ``include_full`` is set. Issues two
+    queries whatever the number of mentors.
+    """
     query = MentorProfile.filter(
         member__state="active", member__permission__in=match_runs.MENTOR_PERMISSIONS
     )
@@ -352,7 +355,7 @@ class RequestDraft:
 def check_request(
     draft: RequestDraft, taxonomy: Taxonomy, *, max_length: int
 ) -> tuple[list[tuple[int, int, int, int]], str]:
-    """Validate a request; return its (area id, current, target, importance) rows and the
+    """Validate a request and return its (area id, current, target, importance) rows and the
     rendered goals, or raise ValidationFailed with every field's problem."""
     errors: dict[str, str] = {}
     needs, seen = [], set()
@@ -668,7 +671,7 @@ async def do_withdraw(member: Member, mentorship: Mentorship, *, now: datetime |
 
 
 async def do_expire_requests(*, now: datetime | None = None) -> int:
-    """Expire every request its mentor left unanswered past its expiry; return how many.
+    """Expire every request left unanswered past its expiry, and return how many expired.
 
     Each expiry is its own conditional UPDATE, so running this twice, or beside an
     accept, never expires a request that was answered in the meantime.
@@ -819,7 +822,7 @@ class SessionDraft:
 def check_session(
     draft: SessionDraft, taxonomy: Taxonomy, *, earliest: date, today: date, max_length: int
 ) -> tuple[date, int, list[int], str]:
-    """Validate a session; return its date, minutes, skill area ids and shared notes HTML."""
+    """Validate a session and return its date, minutes, skill area ids and shared notes HTML."""
     errors: dict[str, str] = {}
     held_on = parse_date(draft.held_day, draft.held_month, draft.held_year)
     if held_on is None:

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from markupsafe import Markup, escape
+from asyncpg.exceptions import QueryCanceledError
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from forum.errors import ValidationFailed
+from forum.errors import ForumError, ValidationFailed
 from forum.services.browsing import POSTS_PER_PAGE, Taxonomy
 
 logger = logging.getLogger(__name__)
@@ -182,9 +183,17 @@ def render_highlight(text: str) -> Markup:
     return Markup("".join(pieces))
 
 
+class SearchTooSlow(ForumError):
+    status = 503
+    code = "search_too_slow"
+    default_message = (
+        "That search took too long. Try fewer common words, a shorter phrase or a filter."
+    )
+
+
 @dataclass(frozen=True)
 class SearchForm:
-    """What a member put in the search form, as typed."""
+    """The search form's values, as the member typed them."""
 
     text: str = ""
     skill: str = ""
@@ -326,7 +335,8 @@ def _start_of(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
-# Posts nobody may find: the same rules for every visitor, moderators included.
+# Visibility in search, the same for every visitor, moderators included: hidden, held and
+# redacted posts, and every post of a hidden or held thread, never match.
 VISIBLE_SQL = (
     "NOT post.is_hidden AND NOT post.held_for_review AND post.redacted_at IS NULL "
     "AND thread.state NOT IN ('hidden', 'held')"
@@ -432,8 +442,8 @@ TITLE_HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", Highli
 
 
 def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
-    # The tsqueries are written out where they are used, not in a CTE, so that the planner
-    # sees the words and estimates from the column statistics how many posts match.
+    # The tsqueries are written out where they are used, not in a CTE, so that PostgreSQL
+    # plans with the words themselves and estimates from column statistics how many match.
     query = f"websearch_to_tsquery('english', {parameters.add(request.query.websearch_text())})"
     # ts_rank scores a query with a NOT close to zero, so rank by the wanted terms alone.
     rank_text = parameters.add(request.query.without_exclusions().websearch_text())
@@ -444,6 +454,7 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
     offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
     options = parameters.add(HEADLINE_OPTIONS)
     title_options = parameters.add(TITLE_HEADLINE_OPTIONS)
+
     # ts_headline parses the text again, so it runs only for the page of results.
     return f"""
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
@@ -497,19 +508,31 @@ def _result(row: dict) -> SearchResult:
     )
 
 
-async def _fetch(sql: str, values: list) -> list[dict]:
-    """Run a search query. On PostgreSQL the query is planned for its own words.
+# Search words differ widely in how many posts they match. So a generic plan, which
+# PostgreSQL caches for a prepared statement after a few runs, can be slower by orders of
+# magnitude for the next search. Parallel workers cost more to start than these queries
+# take. The timeout stops a pathological search, such as a phrase of two common words
+# that rarely stand together, from holding a connection.
+SEARCH_TIMEOUT_MS = 3000
+POSTGRES_SEARCH_SETTINGS = (
+    "SET LOCAL plan_cache_mode = force_custom_plan; "
+    "SET LOCAL max_parallel_workers_per_gather = 0; "
+    f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"
+)
 
-    Search words differ widely in how many posts they match, so a generic plan that
-    PostgreSQL caches for a prepared statement after a few runs can be slow by orders of
-    magnitude for the next search.
-    """
+
+async def _fetch(sql: str, values: list) -> list[dict]:
+    """Run a search query; raise SearchTooSlow when PostgreSQL stops it at the timeout."""
     if not _is_postgres():
         return await connections.get("default").execute_query_dict(sql, values)
 
     async with in_transaction() as connection:
-        await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
-        return await connection.execute_query_dict(sql, values)
+        await connection.execute_script(POSTGRES_SEARCH_SETTINGS)
+        try:
+            return await connection.execute_query_dict(sql, values)
+        except QueryCanceledError:
+            logger.warning("search timed out", extra={"timeout_ms": SEARCH_TIMEOUT_MS})
+            raise SearchTooSlow() from None
 
 
 async def search_posts(request: SearchRequest) -> SearchPage:
@@ -540,6 +563,61 @@ def _similar_words(title: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
+def _postgres_similar_sql(
+    words: list[str], typing_last_word: bool, limit: int, parameters: _Parameters
+) -> str:
+    lexemes = list(words)
+    if typing_last_word:
+        lexemes[-1] += ":*"
+    # Words hold only letters and digits, so they carry no tsquery operators. The title
+    # expression is the one the thread_title_search index was built on.
+    tsquery = f"to_tsquery('english', {parameters.add(' | '.join(lexemes))})"
+    title_vector = "to_tsvector('english'::regconfig, thread.title)"
+    return f"""
+        SELECT candidate.id, candidate.slug, candidate.title
+        FROM (
+            SELECT thread.id, thread.slug, thread.title, {title_vector} AS vector
+            FROM thread
+            JOIN post ON post.thread_id = thread.id AND post.number = 1
+            WHERE {title_vector} @@ {tsquery} AND {VISIBLE_SQL}
+            ORDER BY thread.id DESC
+            LIMIT {parameters.add(RANK_CANDIDATES)}
+        ) AS candidate
+        ORDER BY ts_rank(candidate.vector, {tsquery}) DESC, candidate.id DESC
+        LIMIT {parameters.add(limit)}
+    """
+
+
+def _sqlite_similar_sql(
+    words: list[str], typing_last_word: bool, limit: int, parameters: _Parameters
+) -> str:
+    strings = [_fts5_string((word,)) for word in words]
+    if typing_last_word:
+        strings[-1] += "*"
+    match = parameters.add("title : (" + " OR ".join(strings) + ")")
+    # A title's score is how many of its words matched, counted from the highlight marks.
+    # bm25 would first count every title holding each word, which costs more than the
+    # whole suggestion is worth.
+    return f"""
+        SELECT thread.id, thread.slug, thread.title
+        FROM (
+            SELECT search_fts.rowid AS id,
+                   highlight(search_fts, 0, char(2), char(3)) AS marked
+            FROM search_fts
+            JOIN post ON post.id = search_fts.rowid
+            JOIN thread ON thread.id = post.thread_id
+            WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
+            ORDER BY search_fts.rowid DESC
+            LIMIT {parameters.add(RANK_CANDIDATES)}
+        ) AS candidate
+        JOIN post ON post.id = candidate.id
+        JOIN thread ON thread.id = post.thread_id
+        ORDER BY length(candidate.marked) - length(replace(candidate.marked, char(2), '')) DESC,
+                 thread.id DESC
+        LIMIT {parameters.add(limit)}
+    """
+
+
 async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> list[SimilarThread]:
     """Return up to ``limit`` visible threads whose titles share words with ``title``.
 
@@ -556,49 +634,9 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
     postgres = _is_postgres()
     parameters = _Parameters(postgres)
     if postgres:
-        lexemes = [f"{word}:A" for word in words]
-        if typing_last_word:
-            lexemes[-1] = f"{words[-1]}:*A"
-        # Words hold only letters and digits, so they carry no tsquery operators.
-        query = parameters.add(" | ".join(lexemes))
-        tsquery = f"to_tsquery('english', {query})"
-        sql = f"""
-            SELECT thread.id, thread.slug, thread.title
-            FROM (
-                SELECT post_search.post_id AS id, post_search.document AS document
-                FROM post_search
-                JOIN post ON post.id = post_search.post_id AND post.number = 1
-                JOIN thread ON thread.id = post.thread_id
-                WHERE post_search.document @@ {tsquery} AND {VISIBLE_SQL}
-                ORDER BY post_search.post_id DESC
-                LIMIT {parameters.add(RANK_CANDIDATES)}
-            ) AS candidate
-            JOIN post ON post.id = candidate.id
-            JOIN thread ON thread.id = post.thread_id
-            ORDER BY ts_rank(candidate.document, {tsquery}) DESC, thread.id DESC
-            LIMIT {parameters.add(limit)}
-        """
+        sql = _postgres_similar_sql(words, typing_last_word, limit, parameters)
     else:
-        strings = [_fts5_string((word,)) for word in words]
-        if typing_last_word:
-            strings[-1] += "*"
-        match = parameters.add("title : (" + " OR ".join(strings) + ")")
-        sql = f"""
-            SELECT thread.id, thread.slug, thread.title
-            FROM (
-                SELECT search_fts.rowid AS id, bm25(search_fts, 4.0, 1.0) AS score
-                FROM search_fts
-                JOIN post ON post.id = search_fts.rowid
-                JOIN thread ON thread.id = post.thread_id
-                WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
-                ORDER BY search_fts.rowid DESC
-                LIMIT {parameters.add(RANK_CANDIDATES)}
-            ) AS candidate
-            JOIN post ON post.id = candidate.id
-            JOIN thread ON thread.id = post.thread_id
-            ORDER BY candidate.score, thread.id DESC
-            LIMIT {parameters.add(limit)}
-        """
+        sql = _sqlite_similar_sql(words, typing_last_word, limit, parameters)
 
     rows = await _fetch(sql, parameters.values)
     return [SimilarThread(id=row["id"], slug=row["slug"], title=row["title"]) for row in rows]

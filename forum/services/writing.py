@@ -149,13 +149,33 @@ async def add_thread_titles(post_html: str, *, base_url: str = "") -> str:
 async def do_after_post(
     member: Member, thread: Thread | None, post: Post, *, previous_html: str | None = None
 ) -> None:
-    """Notify the people a new or edited post concerns, and delete the writer's draft.
+    """Delete the writer's draft after a reply, and notify the people the post concerns.
 
-    Call inside the transaction that stores ``post``. A new post notifies the question's
-    author and the author of the post it replies to. Both new and edited posts notify the
-    members they mention, an edit only those it newly mentions. Each member gets at most
-    one notification per post, and the writer none. ``thread`` may be None for an edit,
-    and is then read only if the edit mentions someone new.
+    Call inside the transaction that stores ``post``. ``previous_html`` is the post's HTML
+    before an edit, and None for a new post. A post held for a moderator's review sends no
+    notification, so the code that publishes it must call :func:`do_notify_about_post`.
+    """
+    if previous_html is None and post.number > 1:
+        await Draft.filter(member_id=member.id, thread_id=post.thread_id).delete()
+    is_held = getattr(post, "held_for_review", False)
+    if previous_html is not None and not is_held:
+        # The edit may have been held by an UPDATE that left this object as it was.
+        is_held = await Post.filter(id=post.id, held_for_review=True).exists()
+    if is_held:
+        return
+
+    await do_notify_about_post(member, thread, post, previous_html=previous_html)
+
+
+async def do_notify_about_post(
+    member: Member, thread: Thread | None, post: Post, *, previous_html: str | None = None
+) -> None:
+    """Notify the people a new or edited post by ``member`` concerns.
+
+    A new post notifies the question's author and the author of the post it replies to.
+    Both new and edited posts notify the members they mention, an edit only those it newly
+    mentions. Each member gets at most one notification per post, and the writer none.
+    ``thread`` may be None for an edit, and is then read only if the edit mentions someone new.
     """
     recipients: dict[int, tuple[str, str]] = {}
     handles = find_mentions(post.html)
@@ -193,7 +213,6 @@ async def do_after_post(
                 f"{member.display_name} replied to your question “{thread.title}”.",
             ),
         )
-        await Draft.filter(member_id=member.id, thread_id=thread.id).delete()
 
     for recipient_id, (kind, text) in recipients.items():
         await do_notify(

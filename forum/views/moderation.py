@@ -28,9 +28,10 @@ def _thread_url(thread: Thread) -> str:
 
 
 def _flash_url(url: str, message: str) -> str:
-    """Append a short confirmation for the next page to show."""
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}done={message}"
+    """Add a short confirmation for the next page to show, before any #fragment."""
+    address, hash_sign, fragment = url.partition("#")
+    separator = "&" if "?" in address else "?"
+    return f"{address}{separator}done={message}{hash_sign}{fragment}"
 
 
 async def _reason(form, prefix: str = "", *, required: bool = True) -> str:

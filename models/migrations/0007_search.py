@@ -11,6 +11,12 @@ indexed, so the triggers below always recompute the old values from the same exp
 the view. Deleting a thread first deletes its posts (while the title can still be read),
 because a cascade would run the post triggers after the title had gone.
 
+On SQLite, Tortoise alters or drops a column by copying the table, which drops its triggers,
+and the rename of the copy fails while this view names the table. A later migration that
+does that to ``post`` or ``thread`` drops ``search_source`` first and runs
+``SQLITE_STATEMENTS`` again afterwards: every statement is idempotent and the last one
+rebuilds the index.
+
 PostgreSQL gets ``post_search``, a tsvector per post with a GIN index, written by row
 triggers. The title has weight A and the body weight D, so ``ts_rank`` favours titles.
 """
@@ -26,7 +32,7 @@ SQLITE_TITLE_OF_OLD = SQLITE_TITLE_OF_NEW.replace("new.", "old.")
 
 SQLITE_STATEMENTS = [
     """
-    CREATE VIEW search_source AS
+    CREATE VIEW IF NOT EXISTS search_source AS
     SELECT post.id AS id,
            CASE WHEN post.number = 1 THEN thread.title ELSE '' END AS title,
            post.source AS body
@@ -34,26 +40,26 @@ SQLITE_STATEMENTS = [
     """,
     # Porter stemming over unicode61, which folds case and (with 2) diacritics.
     """
-    CREATE VIRTUAL TABLE search_fts USING fts5(
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
         title, body,
         content = 'search_source', content_rowid = 'id',
         tokenize = 'porter unicode61 remove_diacritics 2'
     )
     """,
     f"""
-    CREATE TRIGGER search_post_inserted AFTER INSERT ON post BEGIN
+    CREATE TRIGGER IF NOT EXISTS search_post_inserted AFTER INSERT ON post BEGIN
         INSERT INTO search_fts (rowid, title, body)
         VALUES (new.id, {SQLITE_TITLE_OF_NEW}, new.source);
     END
     """,
     f"""
-    CREATE TRIGGER search_post_deleted AFTER DELETE ON post BEGIN
+    CREATE TRIGGER IF NOT EXISTS search_post_deleted AFTER DELETE ON post BEGIN
         INSERT INTO search_fts (search_fts, rowid, title, body)
         VALUES ('delete', old.id, {SQLITE_TITLE_OF_OLD}, old.source);
     END
     """,
     f"""
-    CREATE TRIGGER search_post_changed AFTER UPDATE OF source, number, thread_id ON post BEGIN
+    CREATE TRIGGER IF NOT EXISTS search_post_changed AFTER UPDATE OF source, number, thread_id ON post BEGIN
         INSERT INTO search_fts (search_fts, rowid, title, body)
         VALUES ('delete', old.id, {SQLITE_TITLE_OF_OLD}, old.source);
         INSERT INTO search_fts (rowid, title, body)
@@ -61,7 +67,7 @@ SQLITE_STATEMENTS = [
     END
     """,
     """
-    CREATE TRIGGER search_thread_retitled AFTER UPDATE OF title ON thread BEGIN
+    CREATE TRIGGER IF NOT EXISTS search_thread_retitled AFTER UPDATE OF title ON thread BEGIN
         INSERT INTO search_fts (search_fts, rowid, title, body)
         SELECT 'delete', post.id, old.title, post.source
         FROM post WHERE post.thread_id = old.id AND post.number = 1;
@@ -71,7 +77,7 @@ SQLITE_STATEMENTS = [
     END
     """,
     """
-    CREATE TRIGGER search_thread_deleting BEFORE DELETE ON thread BEGIN
+    CREATE TRIGGER IF NOT EXISTS search_thread_deleting BEFORE DELETE ON thread BEGIN
         DELETE FROM post WHERE thread_id = old.id;
     END
     """,

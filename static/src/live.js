@@ -27,14 +27,25 @@ function liveRegion() {
   return announcer;
 }
 
-/** Ask screen readers to read `text` when they are next idle. */
+let pending = [];
+
+/**
+ * Ask screen readers to read `text` when they are next idle. Messages that
+ * arrive together, such as a new reply and the unread count it raised, are
+ * read as one, so that the second does not replace the first.
+ */
 function announce(text) {
+  pending.push(text);
+  if (pending.length > 1) {
+    return;
+  }
   const region = liveRegion();
   region.textContent = "";
   // A separate task, so that the same message twice is still announced twice.
   window.setTimeout(() => {
-    region.textContent = text;
-  }, 50);
+    region.textContent = pending.join(" ");
+    pending = [];
+  }, 100);
 }
 
 function addPost(list, html) {

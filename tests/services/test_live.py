@@ -1,7 +1,7 @@
 """The live-update brokers, in-process and Redis, and the events that writers announce.
 
 The Redis tests use the server on 127.0.0.1:6379 with a prefix of their own, and are
-skipped, saying why, when no Redis answers there.
+skipped, saying why, when no Redis responds there.
 """
 
 import asyncio

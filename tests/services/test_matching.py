@@ -158,7 +158,7 @@ FEWER = settings(SETTINGS, max_examples=50)
 
 @FEWER
 @given(batches())
-def test_assignment_total_score_equals_brute_force_without_load_penalty(batch):
+def test_total_score_optimal_without_penalty(batch):
     batch_mentees, batch_mentors, weights, excluded = batch
     weights = replace(weights, load_penalty=0)
 
@@ -422,7 +422,7 @@ def test_explanation_names_each_reason():
     ]
 
 
-def test_medium_batch_fills_every_free_place_when_demand_exceeds_supply():
+def test_oversubscribed_batch_fills_every_place():
     rng = random.Random(3)
     batch_mentors = [
         _mentor(mentor_id=1000 + n, levels={10: 4, 11: rng.randint(2, 4)}, free_places=rng.randint(1, 3))

@@ -674,7 +674,7 @@ async def test_full_mentor_is_not_suggested():
     assert full.id not in [s.mentor.id for s in suggestions]
 
 
-async def test_batch_run_dry_run_stores_nothing_and_real_run_publishes():
+async def test_batch_run_dry_run_and_publish():
     admin = await make_member(permission="admin")
     mentor = await make_mentor(capacity=1)
     mentees = [await make_member() for _ in range(2)]
@@ -746,8 +746,8 @@ async def test_weights_change_is_audited_and_used():
     assert (entry.before["min_score"], entry.after["min_score"]) == (40, 55)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="row locks differ only on PostgreSQL")
-async def test_concurrent_accepts_on_postgres_wait_for_the_row_lock():
+@pytest.mark.skipif(not IS_POSTGRES, reason="three connections wait on one row lock only on PostgreSQL")
+async def test_three_accepts_for_two_places():
     mentor = await make_mentor(capacity=2)
     mentorships = []
     for _ in range(3):

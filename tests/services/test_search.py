@@ -108,7 +108,7 @@ async def _opening_post(thread: Thread) -> Post:
 
 
 async def _check_index_matches_content() -> None:
-    """Fail when the index holds anything other than exactly the current posts."""
+    """Fail when the index contains anything other than exactly the current posts."""
     connection = connections.get("default")
     if IS_POSTGRES:
         rows = await connection.execute_query_dict(
@@ -164,7 +164,7 @@ async def test_exclusion_drops_posts_with_word():
     found = await _found_post_ids("episode -placement")
 
     assert kept.id in found
-    assert len(found) == 2  # the reply and the opening post, whose title says "episodes"
+    assert len(found) == 2  # the reply and the opening post, whose title contains "episodes"
 
 
 async def test_stemmed_forms_match():

@@ -104,6 +104,20 @@ async def test_mention_in_hidden_thread_skips_members():
     assert [kind for kind, _text in await _notifications_for(moderator)] == ["mention"]
 
 
+async def test_held_reply_notifies_nobody_yet():
+    asker, mentioned = await make_member(), await make_member()
+    thread = await make_thread(author=asker)
+
+    post = await make_reply(
+        thread,
+        body=f"@{mentioned.handle} the NHS number 943 476 5919 is a test value",
+        personal_data_confirmed=True,
+    )
+
+    assert (await Post.get(id=post.id)).held_for_review is True
+    assert await Notification.filter(kind__in=["reply", "mention"]).count() == 0
+
+
 async def test_mentions_per_post_are_capped():
     members = [await make_member() for _ in range(writing.MAX_MENTIONS + 3)]
     thread = await make_thread()

@@ -134,7 +134,7 @@ async def test_stream_refused_beyond_member_cap(live_server):
         assert refused.headers["retry-after"] == str(int(live.STREAM_SLOT_TTL))
         assert "already open in several tabs" in (refused.json())["message"]
 
-    # Closing the streams gives the slots back, once the server sees the disconnects.
+    # Closing the streams gives the slots back, once the server detects the disconnects.
     async with _client(live_server, cookies) as client:
         for _ in range(30):
             async with client.stream("GET", "/api/live/events") as response:
