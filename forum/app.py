@@ -22,6 +22,7 @@ from forum.errors import (
     ValidationFailed,
 )
 from forum.logging_setup import request_id_var
+from forum.services import email
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         static_folder=None,
     )
     app.config["FORUM"] = settings
+    email.configure(settings)
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.jinja_env.trim_blocks = True
@@ -116,7 +118,11 @@ def _register_request_hooks(app: Quart, settings: Settings) -> None:
         if g.new_csrf_cookie:
             g.csrf_cookie = csrf.new_cookie_value()
 
-        if request.method in csrf.UNSAFE_METHODS:
+        # One-click unsubscribe (RFC 8058) is posted by mail clients, which have no CSRF
+        # cookie or token. The signed, member-specific token in its URL is the protection,
+        # because a forger cannot make one, and the POST only turns email off.
+        is_unsubscribe = request.endpoint == "email_preferences.unsubscribe"
+        if request.method in csrf.UNSAFE_METHODS and not is_unsubscribe:
             form = await request.form
             token = form.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
             session_id = g.session.id if g.session else None
@@ -255,3 +261,6 @@ def _register_blueprints(app: Quart) -> None:
     from forum.views import mentoring
 
     app.register_blueprint(mentoring.blueprint)
+    from forum.views import email_preferences
+
+    app.register_blueprint(email_preferences.blueprint)

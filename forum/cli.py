@@ -1,4 +1,4 @@
-"""The ``forum`` command: serve, migrate, demo, import and promote."""
+"""The ``forum`` command: serve, worker, migrate, demo, import and promote."""
 
 import argparse
 import asyncio
@@ -190,6 +190,19 @@ def cmd_mentoring_tasks(args: argparse.Namespace) -> None:
     print(f"{expired} mentoring requests expired, {reminded} quiet pairs reminded.")
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    from forum.services.worker import WorkerOptions, run_worker
+
+    settings = _settings()
+    options = WorkerOptions(
+        poll_seconds=args.poll_seconds,
+        schedule_seconds=args.schedule_seconds,
+        lease_seconds=args.lease_seconds,
+        once=args.once,
+    )
+    asyncio.run(_with_database(settings, lambda: run_worker(settings, options)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum", description="Run and manage the forum.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -259,6 +272,25 @@ def build_parser() -> argparse.ArgumentParser:
         "session for 4 weeks. Run it daily.",
     )
     mentoring_tasks.set_defaults(handler=cmd_mentoring_tasks)
+
+    worker = commands.add_parser(
+        "worker", help="Send queued email and run scheduled jobs (digests, mentoring) until stopped."
+    )
+    worker.add_argument(
+        "--poll-seconds", type=float, default=2.0, help="Seconds between looks at the outbox."
+    )
+    worker.add_argument(
+        "--schedule-seconds", type=float, default=3600.0,
+        help="Seconds between runs of the digest and mentoring jobs.",
+    )
+    worker.add_argument(
+        "--lease-seconds", type=int, default=300,
+        help="Seconds a claimed email stays reserved before another worker may send it again.",
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="Send what is due, run the jobs once, and exit."
+    )
+    worker.set_defaults(handler=cmd_worker)
     return parser
 
 

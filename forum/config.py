@@ -67,6 +67,13 @@ class Settings:
     site_name: str = "Children's Services Data Forum"
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
+    # Outgoing mail. With no SMTP host the worker holds queued mail instead of sending it.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "forum@localhost"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -105,6 +112,12 @@ class Settings:
             oidc_providers=_read_oidc_providers(environ, is_production),
             base_url=environ.get("FORUM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             secure_cookies=_read_bool(environ, "FORUM_SECURE_COOKIES", is_production),
+            smtp_host=environ.get("FORUM_SMTP_HOST", "").strip(),
+            smtp_port=_read_int(environ, "FORUM_SMTP_PORT", 587, 1),
+            smtp_username=environ.get("FORUM_SMTP_USERNAME", ""),
+            smtp_password=environ.get("FORUM_SMTP_PASSWORD", ""),
+            smtp_starttls=_read_bool(environ, "FORUM_SMTP_STARTTLS", True),
+            mail_from=environ.get("FORUM_MAIL_FROM", "").strip() or "forum@localhost",
         )
 
 

@@ -2228,3 +2228,27 @@ MENTORSHIPS: list[dict] = [
         "feedback": [("ruth.okonjo", 5, "Practical and patient."), ("marcus.lee", 5, "A keen learner.")],
     },
 ]
+
+# Ready-written reasons for moderators, as an admin might set them up.
+CANNED_REASONS: list[dict] = [
+    {
+        "title": "Identifies a child or family",
+        "text": "This included details that could identify a child or family. Use made-up examples instead.",
+    },
+    {
+        "title": "Off topic",
+        "text": "This is not about data work in children's services. Try a more suitable place.",
+    },
+    {
+        "title": "Unkind",
+        "text": "Please be kind: criticise the idea, never the person.",
+    },
+    {
+        "title": "Advertising",
+        "text": "Posts that advertise products or services are not allowed.",
+    },
+    {
+        "title": "Heated discussion",
+        "text": "This thread has become heated, so it is paused while everyone cools down.",
+    },
+]

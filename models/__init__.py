@@ -1,6 +1,19 @@
 """Tortoise models for the forum. Migrations live in ``models.migrations``."""
 
 from models.cache import CacheVersion
+from models.email import (
+    Delivery,
+    DigestFrequency,
+    DigestSchedule,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    Watch,
+    WatchLevel,
+    WatchTarget,
+)
+from models.cpd import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility
+from models.endorsements import Endorsement, EndorsementRelationship, EndorsementState, EvidenceKind
 from models.identity import Identity, PendingSignIn
 from models.members import Member, MemberPermission, MemberState, Organisation, OrganisationKind
 from models.mentoring import (
@@ -47,6 +60,23 @@ from models.threads import Post, Revision, Thread, ThreadKind, ThreadState
 
 __all__ = [
     "CacheVersion",
+    "Delivery",
+    "DigestFrequency",
+    "DigestSchedule",
+    "NotificationPreference",
+    "OutboxMessage",
+    "OutboxState",
+    "Watch",
+    "WatchLevel",
+    "WatchTarget",
+    "CpdActivityType",
+    "CpdEntry",
+    "CpdProvenance",
+    "CpdVisibility",
+    "Endorsement",
+    "EndorsementRelationship",
+    "EndorsementState",
+    "EvidenceKind",
     "Identity",
     "PendingSignIn",
     "AgreementGoal",

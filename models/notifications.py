@@ -17,6 +17,8 @@ class NotificationKind(StrEnum):
     ANSWER_ACCEPTED = "answer_accepted"
     DUPLICATE_SUGGESTED = "duplicate_suggested"
     DUPLICATE_ACCEPTED = "duplicate_accepted"
+    WATCHED_REPLY = "watched_reply"
+    NEW_THREAD = "new_thread"
 
 
 class Notification(Model):

@@ -42,6 +42,8 @@ class Action(StrEnum):
     ACCEPT_DUPLICATE = "accept_duplicate"
     VIEW_NOTIFICATIONS = "view_notifications"
     MARK_NOTIFICATIONS_READ = "mark_notifications_read"
+    MANAGE_NOTIFICATION_PREFERENCES = "manage_notification_preferences"
+    SET_WATCH_LEVEL = "set_watch_level"
     FLAG = "flag"
     REVIEW_FLAGS = "review_flags"
     LOCK_THREAD = "lock_thread"
@@ -76,6 +78,12 @@ class Action(StrEnum):
     PUBLISH_MATCHES = "publish_matches"
     EDIT_MATCHING_WEIGHTS = "edit_matching_weights"
     VIEW_MENTORING_FEEDBACK = "view_mentoring_feedback"
+    # Endorsements and CPD records. A member hides endorsements of themselves but never edits them.
+    ENDORSE = "endorse"
+    WITHDRAW_ENDORSEMENT = "withdraw_endorsement"
+    VOID_ENDORSEMENT = "void_endorsement"
+    HIDE_ENDORSEMENT = "hide_endorsement"
+    KEEP_CPD_RECORD = "keep_cpd_record"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -229,6 +237,8 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.ACCEPT_DUPLICATE: _is_asker_or_moderator,
     Action.VIEW_NOTIFICATIONS: lambda member, obj=None: member is not None,
     Action.MARK_NOTIFICATIONS_READ: lambda member, obj=None: member is not None,
+    Action.MANAGE_NOTIFICATION_PREFERENCES: lambda member, obj=None: member is not None,
+    Action.SET_WATCH_LEVEL: lambda member, obj=None: member is not None,
     Action.FLAG: _flag,
     Action.REVIEW_FLAGS: lambda member, obj=None: _is_moderator(member),
     Action.LOCK_THREAD: lambda member, obj=None: _is_moderator(member),
@@ -266,6 +276,12 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.PUBLISH_MATCHES: _is_admin,
     Action.EDIT_MATCHING_WEIGHTS: _is_admin,
     Action.VIEW_MENTORING_FEEDBACK: _is_admin,
+    Action.ENDORSE: lambda member, obj=None: _can_contribute(member),
+    Action.WITHDRAW_ENDORSEMENT: lambda member, obj: _is_active(member) and obj.endorser_id == member.id,
+    Action.VOID_ENDORSEMENT: lambda member, obj=None: _is_moderator(member),
+    Action.HIDE_ENDORSEMENT: lambda member, obj: _is_active(member) and obj.member_id == member.id,
+    # The record is the member's own: obj is None (their whole record) or one of their entries.
+    Action.KEEP_CPD_RECORD: lambda member, obj=None: _is_active(member) and (obj is None or obj.member_id == member.id),
 }
 
 

@@ -63,10 +63,11 @@ async def do_load_demo(*, max_length: int = 20000) -> dict[str, int]:
         answers = await _add_demo_accepted_answers()
         votes = await _add_demo_votes(members)
         mentoring = await _add_demo_mentoring(members, areas, now)
+        canned_reasons = await _add_demo_canned_reasons()
 
     logger.info(
         "demo content loaded",
-        extra={**added, "accepted_answers": answers, "votes": votes, **mentoring},
+        extra={**added, "accepted_answers": answers, "votes": votes, "canned_reasons": canned_reasons, **mentoring},
     )
     return added
 
@@ -289,3 +290,16 @@ async def _create_demo_events(mentorship, mentor, mentee, kind, occurred_at, ses
                   "other_name": other.display_name},
             key=f"{kind}:{mentorship.id}:{session.id if session else 0}:{member.id}",
         )
+
+
+async def _add_demo_canned_reasons() -> int:
+    """Create the demo's canned reasons that are missing; return how many were added."""
+    from models import CannedReason
+
+    added = 0
+    for position, row in enumerate(demo_content.CANNED_REASONS):
+        _, created = await CannedReason.get_or_create(
+            title=row["title"], defaults={"text": row["text"], "position": position}
+        )
+        added += created
+    return added

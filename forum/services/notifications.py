@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from tortoise.expressions import Q
 
 from forum.auth.policy import Action, can, require
+from forum.services import email
 from forum.services.browsing import decode_cursor, encode_cursor
-from models import Member, Notification, NotificationKind, ThreadState
+from models import Delivery, Member, Notification, NotificationKind, ThreadState
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,19 @@ async def do_notify(
 
     ``kind`` is a :class:`NotificationKind` value or another area's own short string.
     ``text`` is plain text, cut to 300 characters. Call it inside the transaction of the
-    change it reports. It writes one row and sends nothing else.
+    change it reports. The member's preference for ``kind`` decides whether it is stored,
+    and whether an email is queued in the outbox too. A thread the member muted sends nothing.
     """
     if actor_id is not None and member_id == actor_id:
         return
+    # A muted thread sends nothing, and a kind turned off is not stored at all.
+    if thread_id is not None and await email.is_thread_muted(member_id, thread_id):
+        return
+    delivery = await email.get_delivery(member_id, str(kind))
+    if delivery == Delivery.OFF:
+        return
 
-    await Notification.create(
+    notification = await Notification.create(
         member_id=member_id,
         kind=str(kind)[:40],
         actor_id=actor_id,
@@ -59,6 +67,8 @@ async def do_notify(
         data=data or {},
     )
     logger.debug("notification stored", extra={"member_id": member_id, "kind": str(kind)})
+    if delivery == Delivery.EMAIL:
+        await email.do_email_notification(notification)
 
 
 def _shorten(text: str) -> str:

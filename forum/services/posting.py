@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from forum.auth.policy import Action, require
 from forum.errors import ValidationFailed
 from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
-from forum.services import live, privacy, rate_limits, writing
+from forum.services import live, privacy, rate_limits, watches, writing
 from forum.services.browsing import Taxonomy
 from models import Member, Post, Revision, Thread, ThreadKind, ThreadState
 
@@ -144,6 +144,9 @@ async def do_create_thread(
         if held_kinds:
             await privacy.do_hold_post(member, post, held_kinds, opens_thread=True)
         await writing.do_after_post(member, thread, post)
+        await watches.do_watch_own_post(member, thread.id)
+        if not held_kinds:
+            await watches.do_notify_watchers(member, thread, post)
 
     logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
     return thread
@@ -192,6 +195,9 @@ async def do_reply(
         if held_kinds:
             await privacy.do_hold_post(member, post, held_kinds, opens_thread=False)
         await writing.do_after_post(member, thread, post)
+        await watches.do_watch_own_post(member, thread.id)
+        if not held_kinds:
+            await watches.do_notify_watchers(member, thread, post)
 
     logger.info(
         "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}

@@ -7,6 +7,8 @@ import pytest
 from forum.auth.policy import RULES, Action, can, require
 from forum.errors import Forbidden, SignInRequired
 from models import (
+    CpdEntry,
+    Endorsement,
     Member,
     MemberState,
     MentoringRequest,
@@ -73,6 +75,10 @@ def _mentoring_request(mentee_id: int = 2) -> MentoringRequest:
 
 
 PAIR = {"mentor", "member"}
+
+
+def _endorsement(endorser_id: int = 2, member_id: int = 1) -> Endorsement:
+    return Endorsement(id=60, endorser_id=endorser_id, member_id=member_id, skill_area_id=1, level=2)
 ADMINS = {"admin"}
 
 # (action, object factory, visitors allowed); every visitor not listed must be refused.
@@ -119,6 +125,8 @@ TABLE = [
     (Action.ACCEPT_DUPLICATE, lambda: _thread(kind=ThreadKind.RESOURCE), set()),
     (Action.VIEW_NOTIFICATIONS, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
     (Action.MARK_NOTIFICATIONS_READ, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.MANAGE_NOTIFICATION_PREFERENCES, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
+    (Action.SET_WATCH_LEVEL, lambda: None, {"member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin"}),
     (Action.FLAG, lambda: _post(author_id=5), {"member", "mentor", "silenced", "author", "moderator", "admin"}),
     (Action.FLAG, lambda: _post(), {"member", "mentor", "silenced", "moderator", "admin"}),
     (Action.FLAG, lambda: _post(author_id=5, hidden=True), set()),
@@ -175,6 +183,14 @@ TABLE = [
     (Action.PUBLISH_MATCHES, lambda: None, ADMINS),
     (Action.EDIT_MATCHING_WEIGHTS, lambda: None, ADMINS),
     (Action.VIEW_MENTORING_FEEDBACK, lambda: None, ADMINS),
+    (Action.ENDORSE, lambda: None, {"member", "mentor", "author", "moderator", "admin"}),
+    (Action.WITHDRAW_ENDORSEMENT, lambda: _endorsement(endorser_id=2, member_id=1), {"member"}),
+    (Action.WITHDRAW_ENDORSEMENT, lambda: _endorsement(endorser_id=6, member_id=1), {"silenced"}),
+    (Action.VOID_ENDORSEMENT, lambda: _endorsement(), MODERATORS),
+    (Action.HIDE_ENDORSEMENT, lambda: _endorsement(endorser_id=2, member_id=1), {"author"}),
+    (Action.HIDE_ENDORSEMENT, lambda: _endorsement(endorser_id=2, member_id=7), set()),
+    (Action.KEEP_CPD_RECORD, lambda: None, {"member", "mentor", "silenced", "author", "moderator", "admin"}),
+    (Action.KEEP_CPD_RECORD, lambda: CpdEntry(id=50, member_id=2), {"member"}),
 ]
 
 

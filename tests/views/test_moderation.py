@@ -225,6 +225,21 @@ async def test_pin_with_expiry_through_form(sign_in):
     assert stored.pinned_until is not None
 
 
+async def test_pinned_thread_heads_list_until_expiry(client):
+    pinned = await make_thread(title="Read this first: posting rules")
+    await make_thread(title="A newer ordinary question here")
+    moderator = await make_member(permission="moderator")
+    await moderation_threads.do_pin_thread(moderator, pinned, "Rules")
+
+    page = await _text(await client.get("/"))
+    await Thread.filter(id=pinned.id).update(pinned_until=datetime.now(UTC) - timedelta(minutes=1))
+    after_expiry = await _text(await client.get("/"))
+
+    assert page.index("Read this first") < page.index("A newer ordinary question")
+    assert page.count("Read this first") == 1
+    assert after_expiry.index("A newer ordinary question") < after_expiry.index("Read this first")
+
+
 async def test_slow_mode_shows_who_why_and_until(sign_in, client):
     thread = await make_thread()
     _, moderator = await _moderator_client(sign_in, display_name="Sam Moderator")

@@ -1,0 +1,377 @@
+"""Email: routing notifications by preference, the durable outbox, and sending over SMTP.
+
+Delivery guarantee. A message is queued in the transaction of the change it reports, so it
+exists if and only if that change does. The worker claims a batch by marking rows
+``sending`` with a claim token and a lease, sends each, then marks it ``sent``. A worker
+that dies between the SMTP server accepting a message and that last UPDATE leaves the row
+``sending``. Once its lease ends another worker sends it again. So delivery is
+at-least-once, never at-most-once: a duplicate is possible only for a crash in that short
+window, and every attempt carries the same ``Message-ID`` so the receiving server or the
+mail client can drop the copy. A crash before the SMTP server accepts (including between
+queueing and sending) never duplicates a message.
+"""
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+import aiosmtplib
+import jinja2
+from itsdangerous import BadSignature, URLSafeSerializer
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from forum.config import PROJECT_ROOT, Settings
+from models import (
+    Delivery,
+    Member,
+    MemberState,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    Watch,
+    WatchLevel,
+    WatchTarget,
+)
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose email a member can choose, with the label on the preferences page and the
+# delivery used until the member chooses. Kinds not listed are in-app only.
+KIND_LABELS = {
+    "reply": "Replies to your threads and posts",
+    "watched_reply": "Replies in threads you watch",
+    "new_thread": "New threads in skill areas and roles you watch",
+    "mention": "Mentions of you",
+    "answer_accepted": "Your answer accepted",
+    "duplicate_suggested": "Duplicate suggestions on your questions",
+    "duplicate_accepted": "Your questions closed as duplicates",
+    "mentoring_request": "Mentoring requests",
+    "mentoring_decision": "Decisions on mentoring requests",
+    "mentoring_agreement": "Mentoring agreements",
+    "mentoring_session": "Mentoring sessions logged",
+    "mentoring_message": "Messages in your mentorship",
+    "mentoring_reminder": "Mentoring reminders",
+    "mentoring_expired": "Expired mentoring requests",
+    "mentoring_closed": "Mentorships closed",
+    "flag_outcome": "Outcomes of your flags",
+    "held_post_decided": "Decisions on your held posts",
+}
+DEFAULT_DELIVERY = {
+    "reply": Delivery.EMAIL,
+    "watched_reply": Delivery.DIGEST,
+    "new_thread": Delivery.DIGEST,
+    "mention": Delivery.EMAIL,
+    "answer_accepted": Delivery.EMAIL,
+    "mentoring_request": Delivery.EMAIL,
+    "mentoring_decision": Delivery.EMAIL,
+    "mentoring_message": Delivery.EMAIL,
+    "flag_outcome": Delivery.IN_APP,
+    "held_post_decided": Delivery.EMAIL,
+}
+# The kind in unsubscribe links from a digest: unsubscribing turns digests off.
+DIGEST_KIND = "digest"
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 6 * 3600
+LEASE_SECONDS = 300
+BATCH_SIZE = 20
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates" / "email"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+)
+_settings = Settings()
+
+
+def configure(settings: Settings) -> None:
+    """Set the settings used for links, signing and SMTP. The app and the worker call it."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    return _settings
+
+
+# Preferences and routing ------------------------------------------------------------
+
+
+def default_delivery(kind: str) -> Delivery:
+    return DEFAULT_DELIVERY.get(kind, Delivery.IN_APP)
+
+
+async def get_delivery(member_id: int, kind: str) -> Delivery:
+    """Return how ``kind`` reaches the member: their stored choice or the kind's default."""
+    stored = await NotificationPreference.filter(member_id=member_id, kind=kind).values_list(
+        "delivery", flat=True
+    )
+    return Delivery(stored[0]) if stored else default_delivery(kind)
+
+
+async def is_thread_muted(member_id: int, thread_id: int) -> bool:
+    return await Watch.filter(
+        member_id=member_id,
+        target_type=WatchTarget.THREAD,
+        target_id=thread_id,
+        level=WatchLevel.MUTED,
+    ).exists()
+
+
+async def do_email_notification(notification) -> OutboxMessage | None:
+    """Queue the email for a stored notification, in the caller's transaction.
+
+    Returns None when the member has no address or is not active.
+    """
+    member = await Member.get(id=notification.member_id)
+    if not member.email or member.state != MemberState.ACTIVE:
+        return None
+    link = _absolute(_notification_path(notification))
+    context = {
+        "member": member,
+        "text": notification.text,
+        "link": link,
+        "kind_label": KIND_LABELS.get(notification.kind, "Notification"),
+    }
+    return await do_queue_email(
+        member,
+        notification.kind,
+        subject=notification.text[:200],
+        template=notification.kind,
+        context=context,
+        idempotency_key=f"notification:{notification.id}",
+    )
+
+
+def _notification_path(notification) -> str:
+    if notification.post_id is not None:
+        return f"/posts/{notification.post_id}"
+    if notification.thread_id is not None:
+        return f"/threads/{notification.thread_id}"
+    path = (notification.data or {}).get("url", "")
+    if isinstance(path, str) and path.startswith("/") and not path.startswith(("//", "/\\")):
+        return path
+    return "/notifications"
+
+
+def _absolute(path: str) -> str:
+    return _settings.base_url + path
+
+
+# Queueing -----------------------------------------------------------------------------
+
+
+def render_email(template: str, context: dict) -> tuple[str, str]:
+    """Render the plain-text and HTML bodies, from ``<template>.txt`` and ``.html``.
+
+    A kind without its own templates uses ``notification.txt`` and ``notification.html``.
+    """
+    names = [f"{template}.txt", "notification.txt"]
+    text = _templates.select_template(names).render(context)
+    html = _templates.select_template([f"{template}.html", "notification.html"]).render(context)
+    return text, html
+
+
+async def do_queue_email(
+    member: Member,
+    kind: str,
+    *,
+    subject: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+) -> OutboxMessage | None:
+    """Store one email in the outbox, with unsubscribe links for ``kind``.
+
+    Call inside the transaction of the change it reports. A second call with the same
+    ``idempotency_key`` stores nothing and returns None.
+    """
+    unsubscribe_url = _absolute(f"/unsubscribe/{make_unsubscribe_token(member.id, kind)}")
+    context = {
+        **context,
+        "site_name": _settings.site_name,
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": _absolute("/account/notifications"),
+    }
+    text, html = render_email(template, context)
+    domain = _settings.mail_from.rpartition("@")[2] or "localhost"
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    if await OutboxMessage.filter(idempotency_key=idempotency_key).exists():
+        return None
+    try:
+        message = await OutboxMessage.create(
+            to_address=member.email,
+            subject=" ".join(subject.split())[:300],
+            text=text,
+            html=html,
+            headers=headers,
+            kind=kind,
+            member_id=member.id,
+            next_attempt_at=datetime.now(UTC),
+            idempotency_key=idempotency_key,
+            message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
+        )
+    except IntegrityError:
+        # NOTE: on PostgreSQL this aborts the caller's transaction. The exists() check above
+        # makes the race rare, and only two writers queueing the same key at once reach it.
+        logger.info("email already queued", extra={"idempotency_key": idempotency_key})
+        return None
+    logger.info("email queued", extra={"outbox_id": message.id, "kind": kind, "member_id": member.id})
+    return message
+
+
+# Unsubscribe --------------------------------------------------------------------------
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(_settings.secret_key, salt="forum.unsubscribe")
+
+
+def make_unsubscribe_token(member_id: int, kind: str) -> str:
+    """Sign a member id and kind. The token does not expire, because old emails keep working."""
+    return _signer().dumps([member_id, kind])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """Return the member id and kind in a token, or None when it is tampered with or malformed."""
+    try:
+        value = _signer().loads(token)
+    except BadSignature:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], int)
+        or not isinstance(value[1], str)
+    ):
+        return None
+    return value[0], value[1]
+
+
+# Sending ------------------------------------------------------------------------------
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before attempt ``attempts + 1``: 30 s, doubling, at most 6 hours."""
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+async def claim_batch(
+    *, limit: int = BATCH_SIZE, lease_seconds: int = LEASE_SECONDS, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """Mark up to ``limit`` due messages ``sending`` under a new claim token and return them.
+
+    Due means queued with ``next_attempt_at`` passed, or sending with an ended lease (a
+    worker died). The UPDATE re-checks that condition per row, so two workers racing for
+    a row never both claim it.
+    """
+    now = now or datetime.now(UTC)
+    due = Q(status=OutboxState.QUEUED, next_attempt_at__lte=now) | Q(
+        status=OutboxState.SENDING, lease_until__lt=now
+    )
+    ids = await OutboxMessage.filter(due).order_by("next_attempt_at", "id").limit(limit).values_list(
+        "id", flat=True
+    )
+    if not ids:
+        return []
+    token = secrets.token_hex(16)
+    await OutboxMessage.filter(due, id__in=list(ids)).update(
+        status=OutboxState.SENDING,
+        claim_token=token,
+        lease_until=now + timedelta(seconds=lease_seconds),
+        attempts=F("attempts") + 1,
+    )
+    return list(await OutboxMessage.filter(claim_token=token).order_by("id"))
+
+
+def build_message(row: OutboxMessage, settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((settings.site_name, settings.mail_from))
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    for name, value in (row.headers or {}).items():
+        message[name] = value
+    message.set_content(row.text)
+    message.add_alternative(row.html, subtype="html")
+    return message
+
+
+async def _send(message: EmailMessage, settings: Settings) -> None:
+    await aiosmtplib.send(
+        message,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username or None,
+        password=settings.smtp_password or None,
+        start_tls=settings.smtp_starttls,
+        timeout=30,
+    )
+
+
+async def do_send_due(
+    settings: Settings | None = None, *, lease_seconds: int = LEASE_SECONDS
+) -> SendResult:
+    """Claim one batch of due messages and send each. Returns what happened to them."""
+    settings = settings or _settings
+    result = SendResult()
+    for row in await claim_batch(lease_seconds=lease_seconds):
+        await _send_one(row, settings, result)
+    return result
+
+
+async def _send_one(row: OutboxMessage, settings: Settings, result: SendResult) -> None:
+    try:
+        await _send(build_message(row, settings), settings)
+    except aiosmtplib.SMTPResponseException as error:
+        permanent = 500 <= error.code < 600
+        await _record_failure(row, f"{error.code} {error.message}", permanent, result)
+        return
+    except (aiosmtplib.SMTPException, OSError, TimeoutError, asyncio.TimeoutError) as error:
+        await _record_failure(row, f"{type(error).__name__}: {error}", False, result)
+        return
+
+    now = datetime.now(UTC)
+    await OutboxMessage.filter(id=row.id, claim_token=row.claim_token).update(
+        status=OutboxState.SENT, sent_at=now, lease_until=None, last_error=""
+    )
+    result.sent += 1
+    logger.info("email sent", extra={"outbox_id": row.id, "attempts": row.attempts})
+
+
+async def _record_failure(row: OutboxMessage, error: str, permanent: bool, result: SendResult) -> None:
+    gives_up = permanent or row.attempts >= MAX_ATTEMPTS
+    changes = {"last_error": error[:500], "lease_until": None}
+    if gives_up:
+        changes["status"] = OutboxState.FAILED
+        result.failed += 1
+        logger.error(
+            "email failed, giving up",
+            extra={"outbox_id": row.id, "attempts": row.attempts, "error": error[:200]},
+        )
+    else:
+        changes["status"] = OutboxState.QUEUED
+        changes["next_attempt_at"] = datetime.now(UTC) + backoff(row.attempts)
+        result.retried += 1
+        logger.warning(
+            "email send failed, will retry",
+            extra={"outbox_id": row.id, "attempts": row.attempts, "error": error[:200]},
+        )
+    await OutboxMessage.filter(id=row.id, claim_token=row.claim_token).update(**changes)

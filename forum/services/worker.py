@@ -1,0 +1,85 @@
+"""The background worker: sends the outbox and runs the scheduled jobs.
+
+Several workers may run at once: outbox rows are claimed atomically, and the scheduled
+jobs are idempotent (a digest has an idempotency key, and the mentoring jobs only change
+rows that are still due). SIGTERM and SIGINT stop it after the current step.
+"""
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from forum.config import Settings
+from forum.services import digests, email
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerOptions:
+    # Seconds between looks at the outbox when it was empty.
+    poll_seconds: float = 2.0
+    # Seconds between runs of the scheduled jobs (digests and mentoring).
+    schedule_seconds: float = 3600.0
+    lease_seconds: int = email.LEASE_SECONDS
+    # Send what is due, run the scheduled jobs once, and exit.
+    once: bool = False
+
+
+async def run_scheduled_jobs() -> None:
+    """Queue due digests, then expire mentoring requests and remind quiet pairs."""
+    from forum.services import mentoring
+
+    await digests.do_queue_due_digests()
+    for name in ("do_expire_requests", "do_remind_quiet_pairs"):
+        job = getattr(mentoring, name, None)
+        if job is None:
+            continue
+        try:
+            count = await job()
+        except Exception:
+            # One failing job must not stop the outbox, so it is logged and tried next time.
+            logger.exception("scheduled job failed", extra={"job": name})
+        else:
+            logger.info("scheduled job ran", extra={"job": name, "count": count})
+
+
+async def drain_outbox(settings: Settings, options: WorkerOptions) -> int:
+    """Send batches until none is due; return how many messages were sent."""
+    sent = 0
+    while True:
+        result = await email.do_send_due(settings, lease_seconds=options.lease_seconds)
+        sent += result.sent
+        if not (result.sent or result.retried or result.failed):
+            return sent
+
+
+async def run_worker(settings: Settings, options: WorkerOptions) -> None:
+    """Run until stopped by SIGTERM or SIGINT, or after one pass with ``options.once``."""
+    email.configure(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    holds_mail = not settings.smtp_host
+    if holds_mail:
+        logger.warning("no FORUM_SMTP_HOST is set, so queued mail is held, not sent")
+    logger.info("worker started", extra={"once": options.once})
+
+    next_schedule = datetime.now(UTC)
+    while not stop.is_set():
+        if datetime.now(UTC) >= next_schedule:
+            await run_scheduled_jobs()
+            next_schedule = datetime.now(UTC) + timedelta(seconds=options.schedule_seconds)
+        if not holds_mail:
+            await drain_outbox(settings, options)
+        if options.once:
+            break
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=options.poll_seconds)
+        except TimeoutError:
+            pass
+    logger.info("worker stopped")

@@ -1,0 +1,122 @@
+"""Email delivery and notification choices: the outbox, preferences per kind, watches, digests."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Delivery(StrEnum):
+    """How a member wants one kind of notification delivered."""
+
+    IN_APP = "in_app"
+    EMAIL = "email"
+    DIGEST = "digest"
+    OFF = "off"
+
+
+class WatchTarget(StrEnum):
+    THREAD = "thread"
+    SKILL_AREA = "skill_area"
+    ROLE = "role"
+
+
+class WatchLevel(StrEnum):
+    WATCHING = "watching"
+    NORMAL = "normal"
+    MUTED = "muted"
+
+
+class DigestFrequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
+class OutboxMessage(Model):
+    """One email waiting to be sent, being sent, sent, or given up on.
+
+    The worker claims queued rows whose next_attempt_at has passed, marks them sending
+    with a lease that ends at lease_until, and records the result.
+    """
+
+    id = fields.IntField(primary_key=True)
+    to_address = fields.CharField(max_length=320)
+    subject = fields.CharField(max_length=300)
+    text = fields.TextField()
+    html = fields.TextField()
+    headers: dict = fields.JSONField(default=dict)
+    kind = fields.CharField(max_length=40)
+    member: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="outbox_messages", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(OutboxState, max_length=10, default=OutboxState.QUEUED)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    claim_token = fields.CharField(max_length=32, null=True)
+    last_error = fields.CharField(max_length=500, default="")
+    # The same key twice queues one message, so a retried transaction cannot send twice.
+    idempotency_key = fields.CharField(max_length=200, unique=True)
+    # The Message-ID header, fixed when the row is queued so every attempt sends the same one.
+    message_id = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"),)
+
+
+class NotificationPreference(Model):
+    """A member's chosen delivery for one notification kind. Kinds without a row use the default."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="notification_preferences", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=40)
+    delivery = fields.CharEnumField(Delivery, max_length=10)
+
+    class Meta:
+        table = "notification_preference"
+        unique_together = (("member_id", "kind"),)
+
+
+class Watch(Model):
+    """A member's watch level for one thread, skill area or role."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="watches", on_delete=fields.CASCADE
+    )
+    target_type = fields.CharEnumField(WatchTarget, max_length=12)
+    target_id = fields.IntField()
+    level = fields.CharEnumField(WatchLevel, max_length=10)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "watch"
+        unique_together = (("member_id", "target_type", "target_id"),)
+        indexes = (("target_type", "target_id", "level"),)
+
+
+class DigestSchedule(Model):
+    """How often a member gets a digest email, and when the last one was queued."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.OneToOneRelation["Member"] = fields.OneToOneField(  # noqa: F821
+        "models.Member", related_name="digest_schedule", on_delete=fields.CASCADE
+    )
+    frequency = fields.CharEnumField(DigestFrequency, max_length=10, default=DigestFrequency.DAILY)
+    last_sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "digest_schedule"
