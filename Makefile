@@ -12,7 +12,11 @@ export FORUM_ENV ?= development
 
 .PHONY: run run-sso serve install assets migrate demo test test-postgres test-fast lint clean bench bench-peer
 
+# The worker (outbox email and scheduled jobs) runs in the background beside the server,
+# and the trap stops it by its PID when the server exits or Ctrl-C is pressed.
 run: install assets migrate demo
+	@$(BIN)/forum worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/forum serve --host 127.0.0.1 --port 8000
 
 # Like run, but sign-in goes through the local test OpenID provider (tests/oidc_provider),

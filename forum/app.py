@@ -261,6 +261,10 @@ def _register_blueprints(app: Quart) -> None:
     from forum.views import mentoring
 
     app.register_blueprint(mentoring.blueprint)
+    from forum.views import cpd, endorsements
+
+    app.register_blueprint(endorsements.blueprint)
+    app.register_blueprint(cpd.blueprint)
     from forum.views import email_preferences
 
     app.register_blueprint(email_preferences.blueprint)

@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="Send queued email and run scheduled jobs (digests, mentoring) until stopped."
     )
     worker.add_argument(
-        "--poll-seconds", type=float, default=2.0, help="Seconds between looks at the outbox."
+        "--poll-seconds", type=float, default=2.0, help="Seconds between polls of the outbox."
     )
     worker.add_argument(
         "--schedule-seconds", type=float, default=3600.0,

@@ -12,13 +12,14 @@ MODEL_MODULES = ["models"]
 # Tortoise's SQLite client runs ``PRAGMA name=value`` for each of these on its one
 # connection. WAL lets readers go on while a write commits. synchronous=NORMAL in WAL mode
 # still survives a crash of the process (a power cut can lose the last commits, never
-# corrupt the file). The page cache is 64 MiB (negative means KiB) and reads go through a
-# 256 MiB memory map, so hot pages need no read() system call.
+# corrupt the file). The page cache is 64 MiB (negative means KiB), and the first 64 MiB of
+# the file are memory-mapped, so the hottest pages need no read() system call. Mapped pages
+# count in the worker's resident memory, which is why the map is not larger.
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "NORMAL",
     "cache_size": -65536,
-    "mmap_size": 268435456,
+    "mmap_size": 67108864,
     "temp_store": "MEMORY",
     "busy_timeout": 5000,
 }

@@ -12,7 +12,7 @@ from models.email import (
     WatchLevel,
     WatchTarget,
 )
-from models.cpd import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility
+from models.cpd import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility, RoleProfile, RoleProfileLevel
 from models.endorsements import Endorsement, EndorsementRelationship, EndorsementState, EvidenceKind
 from models.identity import Identity, PendingSignIn
 from models.members import Member, MemberPermission, MemberState, Organisation, OrganisationKind
@@ -124,6 +124,8 @@ __all__ = [
     "Post",
     "Revision",
     "Role",
+    "RoleProfile",
+    "RoleProfileLevel",
     "SkillArea",
     "SkillLevel",
     "Thread",

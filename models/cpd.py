@@ -71,3 +71,40 @@ class CpdEntry(Model):
         ordering = ["-started_on", "-id"]
         unique_together = (("member_id", "source_key"),)
         indexes = (("member_id", "started_on"),)
+
+
+class RoleProfile(Model):
+    """A technical role, such as BI developer, with the level it expects in each skill area.
+
+    Admins manage role profiles. A migration seeds the defaults.
+    """
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=80, unique=True)
+    name = fields.CharField(max_length=160)
+    description = fields.CharField(max_length=400, default="")
+    position = fields.SmallIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "role_profile"
+        ordering = ["position", "name"]
+
+
+class RoleProfileLevel(Model):
+    """The level a role profile expects in one skill area."""
+
+    id = fields.IntField(primary_key=True)
+    profile: fields.ForeignKeyRelation[RoleProfile] = fields.ForeignKeyField(
+        "models.RoleProfile", related_name="levels", on_delete=fields.CASCADE
+    )
+    skill_area: fields.ForeignKeyRelation["SkillArea"] = fields.ForeignKeyField(  # noqa: F821
+        "models.SkillArea", related_name="role_profile_levels", on_delete=fields.CASCADE
+    )
+    # A SkillLevel value from 1 to 4.
+    expected_level = fields.SmallIntField()
+
+    class Meta:
+        table = "role_profile_level"
+        unique_together = (("profile_id", "skill_area_id"),)

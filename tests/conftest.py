@@ -22,7 +22,7 @@ from models import Member, SkillArea
 from tests.factories import SECRET_KEY
 
 # Tables the migrations fill; every other table is emptied before each test.
-KEPT_TABLES = {"skill_level", "skill_area", "role", "cache_version", "tortoise_migrations"}
+KEPT_TABLES = {"skill_level", "skill_area", "role", "role_profile", "role_profile_level", "cache_version", "tortoise_migrations"}
 
 
 def _test_database_url() -> str:

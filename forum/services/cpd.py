@@ -8,7 +8,7 @@ the member reviews and saves it. The personal-data check runs on every entry sav
 import csv
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -25,9 +25,13 @@ from models import (
     CpdVisibility,
     Endorsement,
     Member,
+    MemberState,
     MentoringEvent,
     MentoringEventKind,
+    MentorSkill,
     Post,
+    RoleProfile,
+    RoleProfileLevel,
     Thread,
     ThreadState,
 )
@@ -403,3 +407,103 @@ def entries_to_csv(entries: list[CpdEntry]) -> str:
             entry.visibility,
         ])
     return buffer.getvalue()
+
+
+# Progress against a role profile ----------------------------------------------------------
+
+MENTORS_PER_GAP = 3
+
+
+@dataclass
+class SkillProgress:
+    """One skill area of a role profile: the expected level against the member's own."""
+
+    skill_area_id: int
+    name: str
+    expected: int
+    evidenced: int | None
+    # The level after, from the member's latest saved entry that names the skill area.
+    self_assessed: int | None
+    mentors: list = field(default_factory=list)
+
+    @property
+    def best_known(self) -> int:
+        if self.evidenced is not None:
+            return self.evidenced
+        return self.self_assessed or 0
+
+    @property
+    def is_gap(self) -> bool:
+        return self.best_known < self.expected
+
+
+@dataclass
+class Progress:
+    profiles: list[RoleProfile]
+    profile: RoleProfile | None
+    rows: list[SkillProgress]
+
+    @property
+    def gaps(self) -> list[SkillProgress]:
+        return [row for row in self.rows if row.is_gap]
+
+
+def _self_assessed(entries: list[CpdEntry]) -> dict[int, int]:
+    """Return the latest stated level after, per skill area, from saved entries."""
+    levels: dict[int, int] = {}
+    for entry in sorted((e for e in entries if not e.is_draft), key=lambda e: (e.started_on, e.id)):
+        for skill in entry.skills:
+            if skill.get("level_after") is not None:
+                levels[skill["skill_area_id"]] = skill["level_after"]
+    return levels
+
+
+async def get_progress(
+    member: Member, entries: list[CpdEntry], area_names: dict[int, str], profile_slug: str = ""
+) -> Progress:
+    """Compare the member's levels with a role profile's, suggesting mentors for each gap.
+
+    ``profile_slug`` chooses the profile. Without it, or for an unknown slug, the first
+    profile is used. At most five queries.
+    """
+    from forum.services.endorsements import get_evidenced_level_map
+
+    profiles = await RoleProfile.all()
+    profile = next((p for p in profiles if p.slug == profile_slug), profiles[0] if profiles else None)
+    if profile is None:
+        return Progress(profiles, None, [])
+
+    expected = await RoleProfileLevel.filter(profile_id=profile.id).values_list("skill_area_id", "expected_level")
+    evidenced = await get_evidenced_level_map([member.id])
+    assessed = _self_assessed(entries)
+    rows = [
+        SkillProgress(
+            skill_area_id=area_id,
+            name=area_names.get(area_id, ""),
+            expected=level,
+            evidenced=evidenced.get((member.id, area_id)),
+            self_assessed=assessed.get(area_id),
+        )
+        for area_id, level in expected
+    ]
+    order = list(area_names)
+    rows.sort(key=lambda row: order.index(row.skill_area_id) if row.skill_area_id in order else len(order))
+    await _suggest_mentors(member, [row for row in rows if row.is_gap])
+    return Progress(profiles, profile, rows)
+
+
+async def _suggest_mentors(member: Member, gaps: list[SkillProgress]) -> None:
+    """Attach up to three accepting mentors to each gap, at or above the expected level. One query."""
+    if not gaps:
+        return
+    offers = await MentorSkill.filter(
+        skill_area_id__in=[gap.skill_area_id for gap in gaps],
+        profile__accepting=True,
+        profile__member__state=MemberState.ACTIVE,
+    ).exclude(profile__member_id=member.id).select_related("profile__member").order_by("-level", "id")
+    for gap in gaps:
+        gap.mentors = [
+            offer.profile.member
+            for offer in offers
+            if offer.skill_area_id == gap.skill_area_id and offer.level >= gap.expected
+        ][:MENTORS_PER_GAP]

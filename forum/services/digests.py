@@ -48,7 +48,7 @@ async def do_set_frequency(member: Member, frequency: str) -> None:
 
 
 async def do_queue_due_digests(*, now: datetime | None = None) -> int:
-    """Queue a digest for every member whose period has passed; return how many were queued.
+    """Queue a digest for every member whose period has passed, and return how many were queued.
 
     NOTE: this reads every active member with an address on each run, which suits
     thousands of members. Beyond that it needs a ``next_digest_at`` column with an index.
@@ -88,7 +88,7 @@ async def build_digest(member: Member, *, since: datetime) -> tuple[list[dict], 
     ).order_by("-created_at").limit(MAX_ITEMS)
     base = email.current_settings().base_url
     notifications = [
-        {"text": row.text, "link": base + email._notification_path(row)} for row in rows
+        {"text": row.text, "link": base + email.notification_path(row)} for row in rows
     ]
 
     area_ids = await Watch.filter(

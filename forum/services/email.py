@@ -11,13 +11,12 @@ mail client can drop the copy. A crash before the SMTP server accepts (including
 queueing and sending) never duplicates a message.
 """
 
-import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 import aiosmtplib
 import jinja2
@@ -132,7 +131,7 @@ async def do_email_notification(notification) -> OutboxMessage | None:
     member = await Member.get(id=notification.member_id)
     if not member.email or member.state != MemberState.ACTIVE:
         return None
-    link = _absolute(_notification_path(notification))
+    link = _absolute(notification_path(notification))
     context = {
         "member": member,
         "text": notification.text,
@@ -149,7 +148,7 @@ async def do_email_notification(notification) -> OutboxMessage | None:
     )
 
 
-def _notification_path(notification) -> str:
+def notification_path(notification) -> str:
     if notification.post_id is not None:
         return f"/posts/{notification.post_id}"
     if notification.thread_id is not None:
@@ -219,7 +218,7 @@ async def do_queue_email(
             member_id=member.id,
             next_attempt_at=datetime.now(UTC),
             idempotency_key=idempotency_key,
-            message_id=make_msgid(idstring=secrets.token_hex(8), domain=domain),
+            message_id=f"<outbox.{secrets.token_hex(12)}@{domain}>",
         )
     except IntegrityError:
         # NOTE: on PostgreSQL this aborts the caller's transaction. The exists() check above
@@ -344,7 +343,7 @@ async def _send_one(row: OutboxMessage, settings: Settings, result: SendResult) 
         permanent = 500 <= error.code < 600
         await _record_failure(row, f"{error.code} {error.message}", permanent, result)
         return
-    except (aiosmtplib.SMTPException, OSError, TimeoutError, asyncio.TimeoutError) as error:
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
         await _record_failure(row, f"{type(error).__name__}: {error}", False, result)
         return
 

@@ -28,7 +28,7 @@ from models import (
     MemberPermission,
     MemberState,
     Mentorship,
-    Post,
+    MentorshipState,
     SkillArea,
 )
 
@@ -41,6 +41,13 @@ WEEKLY_LIMIT = 5
 STATEMENT_MIN = 20
 STATEMENT_MAX = 2000
 HALF_LIFE_DAYS = 730
+# A mentorship is evidence once the pair has agreed to work together.
+MENTORSHIP_EVIDENCE_STATES = (
+    MentorshipState.AGREED,
+    MentorshipState.ACTIVE,
+    MentorshipState.EXTENDED,
+    MentorshipState.COMPLETED,
+)
 
 RELATIONSHIP_LABELS = {
     EndorsementRelationship.WORKED_TOGETHER: "We worked together",
@@ -225,24 +232,33 @@ async def get_evidenced_levels(member: Member, *, now: datetime | None = None) -
     return evidence
 
 
-async def get_evidenced_level(member_id: int, skill_area_id: int, *, now: datetime | None = None) -> int | None:
-    """Return one member's evidenced level in one skill area, or None without endorsements.
+async def get_evidenced_level_map(
+    member_ids: list[int], *, skill_area_id: int | None = None, now: datetime | None = None
+) -> dict[tuple[int, int], int]:
+    """Return evidenced levels keyed by (member id, skill area id), in two queries.
 
-    The matching engine and the endorsement rules call this.
+    Pairs without active endorsements are absent. The matching engine and the
+    endorsement rules call this.
     """
     now = now or datetime.now(UTC)
-    rows = await Endorsement.filter(
-        member_id=member_id, skill_area_id=skill_area_id, state=EndorsementState.ACTIVE
-    ).select_related("endorser")
+    query = Endorsement.filter(member_id__in=member_ids, state=EndorsementState.ACTIVE)
+    if skill_area_id is not None:
+        query = query.filter(skill_area_id=skill_area_id)
+    rows = await query.select_related("endorser")
     if not rows:
-        return None
+        return {}
     endorser_levels = await _raw_levels(sorted({row.endorser_id for row in rows}), skill_area_id, now)
-    items = []
+    grouped: dict[tuple[int, int], list[WeighedEndorsement]] = defaultdict(list)
     for row in rows:
-        own = endorser_levels.get((row.endorser_id, skill_area_id))
-        items.append(_weighed(row, own.level if own else None))
-    result = weigh_endorsements(items, now)
-    return result.level if result else None
+        own = endorser_levels.get((row.endorser_id, row.skill_area_id))
+        grouped[(row.member_id, row.skill_area_id)].append(_weighed(row, own.level if own else None))
+    return {key: result.level for key, items in grouped.items() if (result := weigh_endorsements(items, now))}
+
+
+async def get_evidenced_level(member_id: int, skill_area_id: int, *, now: datetime | None = None) -> int | None:
+    """Return one member's evidenced level in one skill area, or None without endorsements."""
+    levels = await get_evidenced_level_map([member_id], skill_area_id=skill_area_id, now=now)
+    return levels.get((member_id, skill_area_id))
 
 
 # Evidence -----------------------------------------------------------------------------
@@ -262,7 +278,8 @@ class Evidence:
 async def access_evidence(endorser: Member | None, kind: str, object_id: int) -> Evidence:
     """Return the evidence an endorser may endorse from, or raise NotFound.
 
-    A post must be visible to everyone. A mentorship must have the endorser in the pair.
+    A post must be visible to everyone. A mentorship must have the endorser in the pair
+    and have reached agreement.
     """
     from forum.services import browsing
 
@@ -280,6 +297,8 @@ async def access_evidence(endorser: Member | None, kind: str, object_id: int) ->
     if kind == EvidenceKind.MENTORSHIP:
         mentorship = await Mentorship.filter(id=object_id).select_related("mentor", "mentee").first()
         if mentorship is None or endorser is None or endorser.id not in (mentorship.mentor_id, mentorship.mentee_id):
+            raise NotFound()
+        if mentorship.state not in MENTORSHIP_EVIDENCE_STATES:
             raise NotFound()
         other = mentorship.mentee if endorser.id == mentorship.mentor_id else mentorship.mentor
         return Evidence(

@@ -138,9 +138,23 @@ async def load_mentor_pool() -> MentorPoolData:
     levels: dict[int, dict[int, int]] = {}
     for profile_id, area_id, level in skills:
         levels.setdefault(profile_id, {})[area_id] = level
+    await _use_evidenced_levels(profiles, levels)
 
     mentors = [mentor_input(profile, levels.get(profile.id, {})) for profile in profiles]
     return MentorPoolData({p.member_id: p for p in profiles}, mentors)
+
+
+async def _use_evidenced_levels(profiles: list[MentorProfile], levels: dict[int, dict[int, int]]) -> None:
+    """Replace a mentor's self-declared level with their evidenced level from endorsements,
+    in each skill area they offer where one exists. Two queries."""
+    from forum.services.endorsements import get_evidenced_level_map
+
+    evidenced = await get_evidenced_level_map([profile.member_id for profile in profiles])
+    for profile in profiles:
+        offered = levels.get(profile.id, {})
+        for area_id in offered:
+            if (profile.member_id, area_id) in evidenced:
+                offered[area_id] = evidenced[(profile.member_id, area_id)]
 
 
 def mentor_input(profile: MentorProfile, levels: dict[int, int]) -> matching.Mentor:

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class WorkerOptions:
-    # Seconds between looks at the outbox when it was empty.
+    # Seconds between polls of the outbox after it was found empty.
     poll_seconds: float = 2.0
     # Seconds between runs of the scheduled jobs (digests and mentoring).
     schedule_seconds: float = 3600.0
@@ -82,4 +82,6 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
             await asyncio.wait_for(stop.wait(), timeout=options.poll_seconds)
         except TimeoutError:
             pass
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
     logger.info("worker stopped")

@@ -13,6 +13,16 @@ blueprint = Blueprint("email_preferences", __name__)
 UNSUBSCRIBE_ENDPOINT = "email_preferences.unsubscribe"
 
 
+@blueprint.app_context_processor
+async def watch_level_function():
+    """Offer templates the member's watch level, so only pages with watch controls query."""
+
+    async def watch_level(target_type: str, target_id: int) -> str:
+        return await watches.get_watch_level(g.get("member"), target_type, target_id)
+
+    return {"watch_level": watch_level}
+
+
 @blueprint.route("/account/notifications", methods=["GET", "POST"])
 async def edit_preferences():
     """Show and save how each kind of notification reaches the member."""

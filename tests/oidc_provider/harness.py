@@ -161,7 +161,7 @@ class SsoBrowser:
         for _ in range(MAX_PROVIDER_REDIRECTS):
             response = await self.provider.get(url)
             if response.status_code not in {302, 303}:
-                raise AssertionError(f"provider answered {response.status_code}: {response.text[:500]}")
+                raise AssertionError(f"provider returned {response.status_code}: {response.text[:500]}")
             location = str(response.url.join(response.headers["location"]))
             if location.startswith(FORUM_BASE_URL):
                 return location

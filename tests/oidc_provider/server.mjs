@@ -317,8 +317,8 @@ server.listen(Number(options.port), options.host, () => {
       }
       return { accountId: sub, claims: async () => ({ sub, ...account.claims }) };
     },
-    // Every client is first-party, so the consent screen is skipped: the grant covers
-    // whatever the authorization request asked for.
+    // Every client is first-party, so the consent screen is skipped. The grant covers
+    // every scope and claim the authorization request names.
     async loadExistingGrant(ctx) {
       const grant = new ctx.oidc.provider.Grant({
         clientId: ctx.oidc.client.clientId,

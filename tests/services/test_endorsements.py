@@ -363,3 +363,50 @@ async def test_member_hides_but_level_still_counts(skill_areas):
     assert evidence_list[0].top == []
     with pytest.raises(Forbidden):
         await endorsements.do_set_hidden(endorser, endorsement, False)
+
+
+async def test_mentor_attests_from_completed_mentorship(skill_areas):
+    from models import MentorshipState
+    from tests.services.test_mentoring import _pair_in
+
+    pair = await _pair_in(MentorshipState.COMPLETED)
+    evidence = await endorsements.access_evidence(pair.mentor, "mentorship", pair.mentorship.id)
+
+    endorsement = await _endorse(pair.mentor, evidence, skill_areas, relationship="mentored")
+
+    assert evidence.member.id == pair.mentee.id
+    assert endorsement.evidence_kind == "mentorship"
+
+
+async def test_requested_mentorship_is_no_evidence():
+    from models import MentorshipState
+    from tests.services.test_mentoring import _pair_in
+
+    pair = await _pair_in(MentorshipState.REQUESTED)
+
+    with pytest.raises(NotFound):
+        await endorsements.access_evidence(pair.mentor, "mentorship", pair.mentorship.id)
+
+
+async def test_mentorship_outsider_cannot_use_it_as_evidence():
+    from models import MentorshipState
+    from tests.services.test_mentoring import _pair_in
+
+    pair = await _pair_in(MentorshipState.COMPLETED)
+
+    with pytest.raises(NotFound):
+        await endorsements.access_evidence(await make_member(), "mentorship", pair.mentorship.id)
+
+
+async def test_matching_uses_evidenced_level_where_it_exists(skill_areas):
+    from forum.services.match_runs import load_mentor_pool
+    from tests.factories import make_mentor
+
+    mentor = await make_mentor(levels={"data-quality": 2, "sql-data-engineering": 2})
+    await _given(await make_member(), mentor, skill_areas["data-quality"], 3)
+
+    pool = await load_mentor_pool()
+
+    levels = pool.mentor(mentor.id).levels
+    assert levels[skill_areas["data-quality"].id] == 3
+    assert levels[skill_areas["sql-data-engineering"].id] == 2

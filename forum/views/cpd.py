@@ -1,0 +1,165 @@
+"""A member's own CPD record: entries, drafts, evidenced levels and the CSV export."""
+
+from datetime import date
+
+from quart import Blueprint, Response, g, redirect, render_template, request, url_for
+
+from forum.auth.policy import Action, require
+from forum.errors import SignInRequired, ValidationFailed
+from forum.services import cpd, endorsements
+from forum.services.browsing import get_taxonomy
+from forum.services.privacy import CONFIRM_FIELD
+from models import SkillLevel
+
+blueprint = Blueprint("cpd", __name__, url_prefix="/cpd")
+
+
+def _signed_in():
+    if g.member is None:
+        raise SignInRequired()
+    require(g.member, Action.KEEP_CPD_RECORD)
+    return g.member
+
+
+def _parse_range(args) -> tuple[date | None, date | None, dict[str, str]]:
+    errors = {}
+    bounds = []
+    for name in ("start", "end"):
+        value = args.get(name, "").strip()
+        if not value:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(date.fromisoformat(value))
+        except ValueError:
+            bounds.append(None)
+            errors[name] = f"Enter the {name} date as YYYY-MM-DD, or leave it blank."
+    return bounds[0], bounds[1], errors
+
+
+@blueprint.get("")
+async def record():
+    """Show the member's record, drafting entries for anything new they did first."""
+    member = _signed_in()
+    await cpd.do_sync_drafts(member)
+    entries = await cpd.list_entries(member)
+    taxonomy = await get_taxonomy()
+    area_names = {area.id: area.name for area in taxonomy.skill_areas}
+    progress = await cpd.get_progress(member, entries, area_names, request.args.get("profile", ""))
+    return await render_template(
+        "cpd/record.html",
+        progress=progress,
+        drafts=[entry for entry in entries if entry.is_draft],
+        entries=[entry for entry in entries if not entry.is_draft],
+        evidence=await endorsements.get_evidenced_levels(member),
+        received=await endorsements.list_received(member),
+        level_names=dict(await SkillLevel.all().values_list("value", "name")),
+        area_names=area_names,
+        activity_labels=cpd.ACTIVITY_LABELS,
+    )
+
+
+def _draft_from_form(form) -> cpd.EntryDraft:
+    names = [name for name in cpd.EntryDraft.__dataclass_fields__ if name not in ("skills", "personal_data_confirmed")]
+    skills = tuple(
+        cpd.SkillRow(
+            skill_area=form.get(f"skill_area_{index}", ""),
+            level_before=form.get(f"level_before_{index}", ""),
+            level_after=form.get(f"level_after_{index}", ""),
+        )
+        for index in range(cpd.SKILL_ROWS)
+    )
+    return cpd.EntryDraft(
+        **{name: form.get(name, "") for name in names},
+        skills=skills,
+        personal_data_confirmed=form.get(CONFIRM_FIELD) == "yes",
+    )
+
+
+def _draft_from_entry(entry) -> cpd.EntryDraft:
+    skills = tuple(
+        cpd.SkillRow(
+            str(skill["skill_area_id"]),
+            "" if skill.get("level_before") is None else str(skill["level_before"]),
+            "" if skill.get("level_after") is None else str(skill["level_after"]),
+        )
+        for skill in entry.skills
+    )
+    return cpd.EntryDraft(
+        title=entry.title,
+        activity_type=entry.activity_type,
+        started_on=entry.started_on.isoformat(),
+        ended_on=entry.ended_on.isoformat() if entry.ended_on else "",
+        hours=str(entry.hours) if entry.hours is not None else "",
+        description=entry.description,
+        learning=entry.learning,
+        impact=entry.impact,
+        peer_reflection=entry.peer_reflection,
+        next_steps=entry.next_steps,
+        evidence_links="\n".join(entry.evidence_links),
+        visibility=entry.visibility,
+        skills=skills,
+    )
+
+
+async def _entry_form(entry=None):
+    member = _signed_in()
+    draft = _draft_from_entry(entry) if entry else cpd.EntryDraft()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        draft = _draft_from_form(await request.form)
+        try:
+            await cpd.do_save_entry(member, draft, entry)
+        except ValidationFailed as failure:
+            errors = failure.errors
+        else:
+            return redirect(url_for("cpd.record"), 303)
+    taxonomy = await get_taxonomy()
+    rows = list(draft.skills) + [cpd.SkillRow()] * (cpd.SKILL_ROWS - len(draft.skills))
+    return await render_template(
+        "cpd/entry_form.html",
+        entry=entry,
+        draft=draft,
+        skill_rows=rows[: max(cpd.SKILL_ROWS, len(draft.skills))],
+        errors=errors,
+        skill_areas=taxonomy.skill_areas,
+        levels=await SkillLevel.all(),
+        activity_labels=cpd.ACTIVITY_LABELS,
+        visibility_labels=cpd.VISIBILITY_LABELS,
+        confirm_field=CONFIRM_FIELD,
+    ), (422 if errors else 200)
+
+
+@blueprint.route("/entries/new", methods=["GET", "POST"])
+async def new_entry():
+    return await _entry_form()
+
+
+@blueprint.route("/entries/<int:entry_id>", methods=["GET", "POST"])
+async def edit_entry(entry_id: int):
+    """Edit an entry. Saving a drafted entry confirms it."""
+    entry = await cpd.access_entry(_signed_in(), entry_id)
+    return await _entry_form(entry)
+
+
+@blueprint.post("/entries/<int:entry_id>/delete")
+async def delete_entry(entry_id: int):
+    member = _signed_in()
+    entry = await cpd.access_entry(member, entry_id)
+    await cpd.do_delete_entry(member, entry)
+    return redirect(url_for("cpd.record"), 303)
+
+
+@blueprint.get("/export.csv")
+async def export_csv():
+    """Download the record, or the entries started within ``start`` and ``end``, as CSV."""
+    member = _signed_in()
+    start, end, errors = _parse_range(request.args)
+    if errors:
+        raise ValidationFailed(errors)
+    entries = await cpd.list_entries(member, start=start, end=end)
+    return Response(
+        cpd.entries_to_csv(entries),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cpd-record.csv"'},
+    )

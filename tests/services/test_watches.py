@@ -1,0 +1,102 @@
+"""Watch levels: who hears about replies and new threads, and muting."""
+
+import pytest
+
+from forum.errors import NotFound, ValidationFailed
+from forum.services import watches
+from models import Notification, Role, SkillArea, Watch, WatchLevel, WatchTarget
+from tests.factories import make_member, make_reply, make_thread
+
+
+async def _kinds(member) -> list[str]:
+    return sorted(await Notification.filter(member=member).values_list("kind", flat=True))
+
+
+async def test_starting_and_replying_watch_thread():
+    author, replier = await make_member(), await make_member()
+    thread = await make_thread(author=author)
+    await make_reply(thread, author=replier)
+
+    for member in (author, replier):
+        assert await watches.get_watch_level(member, WatchTarget.THREAD, thread.id) == WatchLevel.WATCHING
+
+
+async def test_reply_notifies_watchers_once():
+    author, first, second = await make_member(), await make_member(), await make_member()
+    thread = await make_thread(author=author)
+    await make_reply(thread, author=first)
+
+    await make_reply(thread, author=second)
+
+    # The author hears as the question's author, not a second time as a watcher.
+    assert await _kinds(author) == ["reply", "reply"]
+    assert await _kinds(first) == ["watched_reply"]
+    assert await _kinds(second) == []
+
+
+async def test_normal_level_gets_no_watched_reply():
+    author, reader = await make_member(), await make_member()
+    thread = await make_thread(author=author)
+    await watches.do_set_watch_level(reader, WatchTarget.THREAD, thread.id, WatchLevel.NORMAL)
+
+    await make_reply(thread)
+
+    assert await _kinds(reader) == []
+
+
+async def test_muted_thread_suppresses_replies_and_mentions():
+    author = await make_member()
+    thread = await make_thread(author=author)
+    await watches.do_set_watch_level(author, WatchTarget.THREAD, thread.id, WatchLevel.MUTED)
+
+    await make_reply(thread, body=f"Thanks @{author.handle}, that helps.")
+
+    assert await _kinds(author) == []
+
+
+async def test_reply_keeps_chosen_level():
+    member = await make_member()
+    thread = await make_thread()
+    await watches.do_set_watch_level(member, WatchTarget.THREAD, thread.id, WatchLevel.MUTED)
+
+    await make_reply(thread, author=member)
+
+    assert await watches.get_watch_level(member, WatchTarget.THREAD, thread.id) == WatchLevel.MUTED
+
+
+@pytest.mark.parametrize(("target_type", "slug"), [("skill_area", "cin-census"), ("role", "la-leadership")])
+async def test_watched_area_or_role_hears_of_new_thread(target_type, slug):
+    watcher = await make_member()
+    model = SkillArea if target_type == "skill_area" else Role
+    target = await model.get(slug=slug)
+    await watches.do_set_watch_level(watcher, target_type, target.id, WatchLevel.WATCHING)
+
+    await make_thread(skill_area="cin-census", roles=["la-leadership"])
+    await make_thread(skill_area="data-quality", roles=["la-data"])
+
+    assert await _kinds(watcher) == ["new_thread"]
+
+
+@pytest.mark.parametrize(
+    ("target_type", "level", "message"),
+    [
+        ("thread", "loud", "Choose watching, normal or muted."),
+        ("forum", "watching", "You can watch only a thread, a skill area or a role."),
+    ],
+)
+async def test_invalid_watch_is_rejected(target_type, level, message):
+    member = await make_member()
+    thread = await make_thread()
+
+    with pytest.raises(ValidationFailed) as failure:
+        await watches.do_set_watch_level(member, target_type, thread.id, level)
+
+    assert failure.value.errors == {"level": message}
+
+
+async def test_watching_missing_thread_is_not_found():
+    member = await make_member()
+
+    with pytest.raises(NotFound):
+        await watches.do_set_watch_level(member, WatchTarget.THREAD, 999999, WatchLevel.WATCHING)
+    assert not await Watch.filter(member=member).exists()

@@ -1,0 +1,139 @@
+"""The endorsement pages: the form reached from a post, the endorsement page and its actions."""
+
+import pytest
+
+from models import AuditEntry, Endorsement, EndorsementState
+from tests.factories import make_member, make_reply, make_thread
+
+
+async def _post_by(author):
+    thread = await make_thread()
+    return await make_reply(thread, author=author)
+
+
+def _form(skill_areas, **fields) -> dict:
+    return {
+        "skill_area": str(skill_areas["data-quality"].id),
+        "level": "1",
+        "relationship": "saw_in_forum",
+        "observed_from": "2025-01-01",
+        "observed_to": "2025-06-01",
+        "statement": "Their answer on cleansing returns data fixed our monthly submission.",
+        **fields,
+    }
+
+
+async def test_thread_shows_endorse_link_on_others_posts(sign_in):
+    author, reader = await make_member(), await make_member()
+    post = await _post_by(author)
+    client = await sign_in(reader)
+
+    response = await client.get(f"/threads/{post.thread_id}")
+
+    html = await response.get_data(as_text=True)
+    assert f"/endorse/post/{post.id}" in html
+
+
+async def test_thread_has_no_endorse_link_on_own_post(sign_in):
+    author = await make_member()
+    post = await _post_by(author)
+    client = await sign_in(author)
+
+    response = await client.get(f"/threads/{post.thread_id}")
+
+    assert f"/endorse/post/{post.id}" not in await response.get_data(as_text=True)
+
+
+async def test_anonymous_visitor_sent_to_sign_in(client):
+    post = await _post_by(await make_member())
+
+    response = await client.get(f"/endorse/post/{post.id}")
+
+    assert response.status_code in (302, 303, 401)
+
+
+async def test_endorse_from_post_redirects_to_endorsement(sign_in, skill_areas):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    client = await sign_in(endorser)
+
+    response = await client.post(f"/endorse/post/{post.id}", form=_form(skill_areas))
+
+    assert response.status_code == 303
+    endorsement = await Endorsement.get(member_id=author.id)
+    assert response.headers["Location"] == f"/endorsements/{endorsement.id}"
+
+
+async def test_endorse_form_shows_rule_message(sign_in, skill_areas):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    client = await sign_in(endorser)
+
+    response = await client.post(f"/endorse/post/{post.id}", form=_form(skill_areas, level="3"))
+
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "govuk-error-summary" in html
+    assert "You can endorse at level 1 or below in this skill area" in html
+
+
+async def test_moderator_voids_from_endorsement_page(sign_in, skill_areas):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    await (await sign_in(endorser)).post(f"/endorse/post/{post.id}", form=_form(skill_areas))
+    endorsement = await Endorsement.get(member_id=author.id)
+    moderator = await sign_in(await make_member(permission="moderator"))
+
+    missing_reason = await moderator.post(f"/endorsements/{endorsement.id}/void", form={"reason": ""})
+    voided = await moderator.post(f"/endorsements/{endorsement.id}/void", form={"reason": "Traded."})
+
+    assert missing_reason.status_code == 422
+    assert voided.status_code == 303
+    assert (await Endorsement.get(id=endorsement.id)).state == EndorsementState.VOIDED
+    assert await AuditEntry.filter(action="void_endorsement").count() == 1
+
+
+async def test_member_hides_endorsement_and_public_loses_it(sign_in, client, skill_areas):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    await (await sign_in(endorser)).post(f"/endorse/post/{post.id}", form=_form(skill_areas))
+    endorsement = await Endorsement.get(member_id=author.id)
+
+    response = await (await sign_in(author)).post(f"/endorsements/{endorsement.id}/visibility", form={"hidden": "true"})
+
+    assert response.status_code == 303
+    assert (await client.get(f"/endorsements/{endorsement.id}")).status_code == 404
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+async def test_endorsement_page_query_count_constant(client, count_queries, skill_areas, extra):
+    author = await make_member()
+    endorsement = None
+    for _ in range(1 + extra):
+        endorser = await make_member()
+        endorsement = await Endorsement.create(
+            endorser_id=endorser.id, member_id=author.id, skill_area_id=skill_areas["data-quality"].id, level=1,
+            relationship="saw_in_forum", observed_from="2025-01-01", observed_to="2025-02-01",
+            statement="Seen in the forum.", evidence_kind="post", evidence_id=1,
+        )
+    count_queries.statements.clear()
+
+    response = await client.get(f"/endorsements/{endorsement.id}")
+
+    assert response.status_code == 200
+    assert count_queries.count <= 3, count_queries.statements
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+async def test_endorse_form_query_count_constant(sign_in, count_queries, skill_areas, extra):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    for _ in range(extra):
+        await _post_by(author)
+    client = await sign_in(endorser)
+    count_queries.statements.clear()
+
+    response = await client.get(f"/endorse/post/{post.id}")
+
+    assert response.status_code == 200
+    assert count_queries.count <= 8, count_queries.statements
