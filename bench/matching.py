@@ -68,7 +68,12 @@ def make_mentees(count: int, rng: random.Random) -> list[Mentee]:
         for index, area in enumerate(areas):
             current = rng.randint(0, 2)
             needs.append(
-                Need(area, current, rng.randint(current + 1, 3), 3 if index == 0 else rng.randint(1, 2))
+                Need(
+                    area,
+                    current,
+                    rng.randint(current + 1, 3),
+                    3 if index == 0 else rng.randint(1, 2),
+                )
             )
         mentees.append(
             Mentee(
@@ -112,7 +117,9 @@ def main() -> None:
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     free_places = sum(mentor.free_places for mentor in mentors)
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print(f"mentees: {len(mentees)}, mentors: {len(mentors)}, free places: {free_places}")
     print(f"matched: {len(result.pairs)}, unmatched: {len(result.unmatched)}")
     print(f"mean score of matched pairs: {result.total_score / max(len(result.pairs), 1):.1f}")

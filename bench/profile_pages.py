@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from forum.app import create_app  # noqa: E402
 from forum.config import Settings  # noqa: E402
@@ -36,9 +37,11 @@ def page_paths(meta: dict) -> dict[str, str]:
 
 
 async def measure(args) -> None:
+    from run import signing_key_pem
+
     settings = Settings(
         env="production", database_url=args.database, secret_key=SECRET_KEY, dev_sign_in=False,
-        secure_cookies=True, base_url="https://forum.bench.example",
+        secure_cookies=True, base_url="https://forum.bench.example", signing_key=signing_key_pem(),
     )
     app = create_app(settings)
     meta = json.loads(Path(args.meta).read_text())

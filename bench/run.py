@@ -267,11 +267,22 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
     )
 
 
+def signing_key_pem() -> str:
+    """Return a new EC P-256 private key in PEM, which production settings require."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def start_forum(url: str, out: Path) -> Server:
     env = {
         "FORUM_ENV": "production", "FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": SECRET_KEY,
         "FORUM_BASE_URL": "https://forum.bench.example", "FORUM_DEV_SIGN_IN": "false",
-        "FORUM_SECURE_COOKIES": "true",
+        "FORUM_SECURE_COOKIES": "true", "FORUM_SIGNING_KEY": signing_key_pem(),
     }
     server = Server("forum", [str(VENV_BIN / "forum"), "serve", "--port", str(FORUM_PORT)],
                     cwd=ROOT, env=env, log_path=out / f"server-forum-{url.split(':')[0]}.log")

@@ -158,7 +158,7 @@ def _register_request_hooks(app: Quart, settings: Settings) -> None:
 
 
 async def _revalidate_anonymous_page(response: Response) -> None:
-    """Give a visitor's HTML page an ETag, and answer 304 when the browser's copy matches.
+    """Give a visitor's HTML page an ETag, and return 304 when the browser's copy matches.
 
     The ETag hashes the page itself, so any change (a new post, an edit, a moderator
     hiding a post) changes it. There is no Last-Modified, because no single timestamp
@@ -265,6 +265,10 @@ def _register_blueprints(app: Quart) -> None:
 
     app.register_blueprint(endorsements.blueprint)
     app.register_blueprint(cpd.blueprint)
+    app.register_blueprint(cpd.public_blueprint)
+    from forum.views import learning
+
+    app.register_blueprint(learning.blueprint)
     from forum.views import email_preferences
 
     app.register_blueprint(email_preferences.blueprint)

@@ -158,7 +158,7 @@ def cmd_match(args: argparse.Namespace) -> None:
 
     async def work():
         if not args.dry_run:
-            # Expired requests hold no mentor's answer, so their mentees can be matched again.
+            # Expiring first reopens requests that a mentor never answered, so they take part.
             await do_expire_requests()
         return await do_run_matching(None, dry_run=args.dry_run)
 
@@ -269,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     mentoring_tasks = commands.add_parser(
         "mentoring-tasks",
         help="Expire unanswered mentoring requests after 14 days and remind pairs with no "
-        "session for 4 weeks. Run it daily.",
+        "session for 4 weeks, once. The worker also does this every hour.",
     )
     mentoring_tasks.set_defaults(handler=cmd_mentoring_tasks)
 

@@ -74,6 +74,9 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "forum@localhost"
+    # PEM private key (EC P-256) that signs Open Badges credentials. Outside production an
+    # empty value means a development key generated into var/.
+    signing_key: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,6 +121,7 @@ class Settings:
             smtp_password=environ.get("FORUM_SMTP_PASSWORD", ""),
             smtp_starttls=_read_bool(environ, "FORUM_SMTP_STARTTLS", True),
             mail_from=environ.get("FORUM_MAIL_FROM", "").strip() or "forum@localhost",
+            signing_key=environ.get("FORUM_SIGNING_KEY", "").replace("\\n", "\n").strip(),
         )
 
 
@@ -158,4 +162,8 @@ def check_production(settings: Settings) -> list[str]:
         )
     if not settings.base_url.startswith("https://"):
         problems.append("FORUM_BASE_URL must start with https:// in production.")
+    if not settings.signing_key:
+        problems.append(
+            "FORUM_SIGNING_KEY is missing: set it to a PEM EC P-256 private key, which signs credentials."
+        )
     return problems

@@ -10,9 +10,9 @@ logger = logging.getLogger(__name__)
 MODEL_MODULES = ["models"]
 
 # Tortoise's SQLite client runs ``PRAGMA name=value`` for each of these on its one
-# connection. WAL lets readers go on while a write commits. synchronous=NORMAL in WAL mode
-# still survives a crash of the process (a power cut can lose the last commits, never
-# corrupt the file). The page cache is 64 MiB (negative means KiB), and the first 64 MiB of
+# connection. WAL lets readers go on while a write commits. With synchronous=NORMAL in WAL
+# mode a commit survives a crash of the process, and a power cut or OS crash can roll back
+# the last commits but not corrupt the file (SQLite's documentation of the pragma). The page cache is 64 MiB (negative means KiB), and the first 64 MiB of
 # the file are memory-mapped, so the hottest pages need no read() system call. Mapped pages
 # count in the worker's resident memory, which is why the map is not larger.
 SQLITE_PRAGMAS = {

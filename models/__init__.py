@@ -13,8 +13,15 @@ from models.email import (
     WatchTarget,
 )
 from models.cpd import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility, RoleProfile, RoleProfileLevel
-from models.endorsements import Endorsement, EndorsementRelationship, EndorsementState, EvidenceKind
+from models.endorsements import (
+    Endorsement,
+    EndorsementRelationship,
+    EndorsementState,
+    EvidenceKind,
+    IssuedCredential,
+)
 from models.identity import Identity, PendingSignIn
+from models.learning import LearningResource, ResourceCompletion, ResourceCost, ResourceFormat
 from models.members import Member, MemberPermission, MemberState, Organisation, OrganisationKind
 from models.mentoring import (
     AgreementGoal,
@@ -78,6 +85,7 @@ __all__ = [
     "EndorsementState",
     "EvidenceKind",
     "Identity",
+    "IssuedCredential",
     "PendingSignIn",
     "AgreementGoal",
     "Cadence",
@@ -114,6 +122,7 @@ __all__ = [
     "Draft",
     "DuplicateState",
     "DuplicateSuggestion",
+    "LearningResource",
     "Member",
     "MemberPermission",
     "MemberState",
@@ -122,6 +131,9 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Post",
+    "ResourceCompletion",
+    "ResourceCost",
+    "ResourceFormat",
     "Revision",
     "Role",
     "RoleProfile",

@@ -7,7 +7,7 @@ from tortoise.models import Model
 
 
 class EndorsementRelationship(StrEnum):
-    """How the endorser came to see the member's work."""
+    """The endorser's relationship to the work they observed."""
 
     WORKED_TOGETHER = "worked_together"
     MENTORED = "mentored"
@@ -16,7 +16,7 @@ class EndorsementRelationship(StrEnum):
 
 
 class EvidenceKind(StrEnum):
-    """What an endorsement points to as its evidence."""
+    """The kind of object an endorsement cites as its evidence."""
 
     POST = "post"
     MENTORSHIP = "mentorship"
@@ -74,3 +74,26 @@ class Endorsement(Model):
         table = "endorsement"
         ordering = ["-created_at", "-id"]
         indexes = (("member_id", "skill_area_id", "state"), ("endorser_id", "created_at"))
+
+
+class IssuedCredential(Model):
+    """An Open Badges credential the site signed for a member's evidenced level in a skill area.
+
+    The signed token is not stored. The row is what the verification page checks for revocation.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Member", related_name="credentials", on_delete=fields.CASCADE
+    )
+    skill_area: fields.ForeignKeyRelation["SkillArea"] = fields.ForeignKeyField(  # noqa: F821
+        "models.SkillArea", related_name="credentials", on_delete=fields.RESTRICT
+    )
+    level = fields.SmallIntField()
+    issued_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "issued_credential"
+        ordering = ["-issued_at"]

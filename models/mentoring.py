@@ -231,7 +231,9 @@ class MatchingWeights(Model):
     # Days of waiting after which the waiting factor reaches its full value.
     full_boost_days = fields.SmallIntField(default=60)
     updated_by: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
-        "models.Member", related_name="matching_weight_changes", null=True,
+        "models.Member",
+        related_name="matching_weight_changes",
+        null=True,
         on_delete=fields.SET_NULL,
     )
     updated_at = fields.DatetimeField(auto_now=True)
@@ -263,7 +265,9 @@ class MatchRun(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     published_at = fields.DatetimeField(null=True)
     published_by: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(  # noqa: F821
-        "models.Member", related_name="published_match_runs", null=True,
+        "models.Member",
+        related_name="published_match_runs",
+        null=True,
         on_delete=fields.SET_NULL,
     )
 
@@ -318,12 +322,12 @@ class Mentorship(Model):
         "models.Member", related_name="mentorships_as_mentee", on_delete=fields.CASCADE
     )
     suggestion: fields.ForeignKeyNullableRelation[MatchSuggestion] = fields.ForeignKeyField(
-        "models.MatchSuggestion", related_name="mentorships", null=True,
+        "models.MatchSuggestion",
+        related_name="mentorships",
+        null=True,
         on_delete=fields.SET_NULL,
     )
-    state = fields.CharEnumField(
-        MentorshipState, max_length=20, default=MentorshipState.REQUESTED
-    )
+    state = fields.CharEnumField(MentorshipState, max_length=20, default=MentorshipState.REQUESTED)
     # "mentor:mentee" while the mentorship is live and NULL after, so the database refuses
     # a second live mentorship for the same pair.
     live_pair = fields.CharField(max_length=40, null=True, unique=True)

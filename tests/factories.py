@@ -62,7 +62,8 @@ async def make_mentor(levels: dict[str, int] | None = None, **fields) -> Member:
     systems, returns, accepting, availability) may be given too.
     """
     from forum.services.browsing import get_taxonomy
-    from forum.services.mentoring import ProfileDraft, do_save_mentor_profile
+    from forum.services.mentoring import do_save_mentor_profile
+    from forum.services.mentoring_forms import ProfileDraft
 
     profile_fields = {
         name: fields.pop(name)
@@ -86,9 +87,10 @@ async def make_mentor(levels: dict[str, int] | None = None, **fields) -> Member:
 
 
 async def make_mentoring_request(mentee: Member | None = None, needs=(("sql-data-engineering", 1, 3, 3),), **fields):
-    """Open a mentoring request. ``needs`` holds (skill area slug, current, target, importance)."""
+    """Open a mentoring request. ``needs`` contains (skill area slug, current, target, importance) rows."""
     from forum.services.browsing import get_taxonomy
-    from forum.services.mentoring import NeedDraft, RequestDraft, do_create_request
+    from forum.services.mentoring import do_create_request
+    from forum.services.mentoring_forms import NeedDraft, RequestDraft
 
     mentee = mentee or await make_member()
     draft = RequestDraft(

@@ -7,6 +7,7 @@ SAFE_PRODUCTION = {
     "FORUM_SECRET_KEY": "x" * 40,
     "FORUM_BASE_URL": "https://forum.example.org",
     "FORUM_DATABASE_URL": "postgres://forum@127.0.0.1/forum",
+    "FORUM_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\\nnot checked here\\n-----END PRIVATE KEY-----",
 }
 
 
@@ -34,6 +35,7 @@ def test_safe_production_settings_pass():
         ({"FORUM_DEV_SIGN_IN": "true"}, "FORUM_DEV_SIGN_IN is enabled"),
         ({"FORUM_SECURE_COOKIES": "false"}, "FORUM_SECURE_COOKIES is off"),
         ({"FORUM_BASE_URL": "http://forum.example.org"}, "FORUM_BASE_URL must start with https://"),
+        ({"FORUM_SIGNING_KEY": ""}, "FORUM_SIGNING_KEY is missing"),
     ],
 )
 def test_production_names_each_unsafe_setting(changes, expected_variable):
@@ -52,6 +54,7 @@ def test_production_lists_every_problem_at_once():
         "FORUM_SECRET_KEY",
         "FORUM_DEV_SIGN_IN",
         "FORUM_BASE_URL",
+        "FORUM_SIGNING_KEY",
     ]
 
 

@@ -195,8 +195,8 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
         if private_key_jwt:
             auth_methods = [ShortLivedPrivateKeyJWT(config.private_key_id, config.private_key_algorithm)]
         super().__init__(
-            # Authlib's framework hooks keep state in a web session; this forum keeps it in
-            # the database, so they are never called.
+            # Authlib's framework hooks keep state in a web session. This forum keeps state
+            # in the database, so the hooks are never called.
             framework=FrameworkIntegration(config.name),
             name=config.name,
             client_id=config.client_id,
@@ -386,8 +386,8 @@ class OidcClient(AsyncOAuth2Mixin, AsyncOpenIDMixin, BaseApp):
             userinfo = await self.userinfo(token=token)
         except (OAuthError, httpx.HTTPError) as error:
             raise SignInFailed(f"userinfo request failed: {type(error).__name__}") from None
-        except ValueError:
-            raise SignInFailed("userinfo response is not JSON") from None
+        except (ValueError, TypeError):
+            raise SignInFailed("userinfo response is not a JSON object") from None
 
         if not isinstance(userinfo.get("sub"), str) or not _same_text(userinfo["sub"], subject):
             raise SignInFailed("userinfo sub is not the ID token's sub")

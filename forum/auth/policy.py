@@ -84,6 +84,11 @@ class Action(StrEnum):
     VOID_ENDORSEMENT = "void_endorsement"
     HIDE_ENDORSEMENT = "hide_endorsement"
     KEEP_CPD_RECORD = "keep_cpd_record"
+    # Sign, or revoke, an Open Badges credential for one's own evidenced level.
+    ISSUE_CREDENTIAL = "issue_credential"
+    MANAGE_LEARNING_RESOURCES = "manage_learning_resources"
+    COMPLETE_RESOURCE = "complete_resource"
+    VIEW_SECTOR = "view_sector"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -281,6 +286,10 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.VOID_ENDORSEMENT: lambda member, obj=None: _is_moderator(member),
     Action.HIDE_ENDORSEMENT: lambda member, obj: _is_active(member) and obj.member_id == member.id,
     # The record is the member's own: obj is None (their whole record) or one of their entries.
+    Action.ISSUE_CREDENTIAL: lambda member, obj=None: _is_active(member),
+    Action.MANAGE_LEARNING_RESOURCES: _is_admin,
+    Action.COMPLETE_RESOURCE: lambda member, obj=None: _is_active(member),
+    Action.VIEW_SECTOR: _is_admin,
     Action.KEEP_CPD_RECORD: lambda member, obj=None: _is_active(member) and (obj is None or obj.member_id == member.id),
 }
 

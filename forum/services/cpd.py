@@ -425,6 +425,7 @@ class SkillProgress:
     # The level after, from the member's latest saved entry that names the skill area.
     self_assessed: int | None
     mentors: list = field(default_factory=list)
+    resources: list = field(default_factory=list)
 
     @property
     def best_known(self) -> int:
@@ -464,7 +465,7 @@ async def get_progress(
     """Compare the member's levels with a role profile's, suggesting mentors for each gap.
 
     ``profile_slug`` chooses the profile. Without it, or for an unknown slug, the first
-    profile is used. At most five queries.
+    profile is used. At most six queries.
     """
     from forum.services.endorsements import get_evidenced_level_map
 
@@ -488,8 +489,21 @@ async def get_progress(
     ]
     order = list(area_names)
     rows.sort(key=lambda row: order.index(row.skill_area_id) if row.skill_area_id in order else len(order))
-    await _suggest_mentors(member, [row for row in rows if row.is_gap])
+    gaps = [row for row in rows if row.is_gap]
+    await _suggest_mentors(member, gaps)
+    await _suggest_resources(gaps)
     return Progress(profiles, profile, rows)
+
+
+async def _suggest_resources(gaps: list[SkillProgress]) -> None:
+    """Attach up to three learning resources to each gap that suit the next level up. One query."""
+    from forum.services.learning import list_suggestions
+
+    if not gaps:
+        return
+    suggestions = await list_suggestions({gap.skill_area_id: min(gap.best_known + 1, 4) for gap in gaps})
+    for gap in gaps:
+        gap.resources = suggestions.get(gap.skill_area_id, [])
 
 
 async def _suggest_mentors(member: Member, gaps: list[SkillProgress]) -> None:
@@ -507,3 +521,247 @@ async def _suggest_mentors(member: Member, gaps: list[SkillProgress]) -> None:
             for offer in offers
             if offer.skill_area_id == gap.skill_area_id and offer.level >= gap.expected
         ][:MENTORS_PER_GAP]
+
+
+# JSON export and its schema ----------------------------------------------------------------
+
+EXPORT_SCHEMA_VERSION = 1
+_TEXT = {"type": "string"}
+_DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_LEVEL = {"type": ["integer", "null"], "minimum": 0, "maximum": 4}
+
+# JSON Schema (draft 2020-12) of the JSON export, also served at /cpd/export.schema.json.
+EXPORT_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "CPD record export",
+    "type": "object",
+    "required": ["schema_version", "member", "generated_at", "start", "end", "entries"],
+    "additionalProperties": False,
+    "properties": {
+        "schema_version": {"const": EXPORT_SCHEMA_VERSION},
+        "member": {
+            "type": "object",
+            "required": ["handle", "display_name"],
+            "additionalProperties": False,
+            "properties": {"handle": _TEXT, "display_name": _TEXT},
+        },
+        "generated_at": {"type": "string", "format": "date-time"},
+        "start": {"oneOf": [_DAY, {"type": "null"}]},
+        "end": {"oneOf": [_DAY, {"type": "null"}]},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "id", "title", "activity_type", "started_on", "ended_on", "hours", "description",
+                    "learning", "impact", "peer_reflection", "next_steps", "evidence_links", "skills",
+                    "provenance", "is_draft", "visibility",
+                ],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": _TEXT,
+                    "activity_type": {"enum": [str(value) for value in CpdActivityType]},
+                    "started_on": _DAY,
+                    "ended_on": {"oneOf": [_DAY, {"type": "null"}]},
+                    "hours": {"type": ["string", "null"], "pattern": r"^\d+(\.\d{1,2})?$",
+                              "description": "Decimal hours as a string, so no precision is lost."},
+                    "description": _TEXT,
+                    "learning": _TEXT,
+                    "impact": _TEXT,
+                    "peer_reflection": _TEXT,
+                    "next_steps": _TEXT,
+                    "evidence_links": {"type": "array", "items": _TEXT},
+                    "skills": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["skill_area_id", "skill_area", "level_before", "level_after"],
+                            "properties": {
+                                "skill_area_id": {"type": "integer"},
+                                "skill_area": _TEXT,
+                                "level_before": _LEVEL,
+                                "level_after": _LEVEL,
+                            },
+                        },
+                    },
+                    "provenance": {"enum": [str(value) for value in CpdProvenance]},
+                    "is_draft": {"type": "boolean"},
+                    "visibility": {"enum": [str(value) for value in CpdVisibility]},
+                },
+            },
+        },
+    },
+}
+
+
+def entries_to_json(
+    member: Member, entries: list[CpdEntry], area_names: dict[int, str], start: date | None, end: date | None
+) -> dict:
+    """Build the JSON export, which ``EXPORT_SCHEMA`` describes."""
+    return {
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "member": {"handle": member.handle, "display_name": member.display_name},
+        "generated_at": datetime.now(UTC).isoformat(),
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+        "entries": [
+            {
+                "id": entry.id,
+                "title": entry.title,
+                "activity_type": str(entry.activity_type),
+                "started_on": entry.started_on.isoformat(),
+                "ended_on": entry.ended_on.isoformat() if entry.ended_on else None,
+                "hours": str(entry.hours) if entry.hours is not None else None,
+                "description": entry.description,
+                "learning": entry.learning,
+                "impact": entry.impact,
+                "peer_reflection": entry.peer_reflection,
+                "next_steps": entry.next_steps,
+                "evidence_links": list(entry.evidence_links),
+                "skills": [
+                    {
+                        "skill_area_id": skill["skill_area_id"],
+                        "skill_area": area_names.get(skill["skill_area_id"], ""),
+                        "level_before": skill.get("level_before"),
+                        "level_after": skill.get("level_after"),
+                    }
+                    for skill in entry.skills
+                ],
+                "provenance": str(entry.provenance),
+                "is_draft": entry.is_draft,
+                "visibility": str(entry.visibility),
+            }
+            for entry in entries
+        ],
+    }
+
+
+# Social Work England's CPD form ------------------------------------------------------------
+
+SWE_MINIMUM_ENTRIES = 2
+
+
+def check_swe_requirement(entries: list[CpdEntry]) -> list[str]:
+    """Return what the saved entries still lack for one year's Social Work England renewal.
+
+    The regulator requires at least two entries a year, one of them with peer reflection.
+    Returns an empty list when both are met. Drafts do not count.
+    """
+    saved = [entry for entry in entries if not entry.is_draft]
+    missing = []
+    if len(saved) < SWE_MINIMUM_ENTRIES:
+        missing.append(f"Add {SWE_MINIMUM_ENTRIES - len(saved)} more entry, because at least {SWE_MINIMUM_ENTRIES} are needed."
+                       if len(saved) == 1 else f"Add at least {SWE_MINIMUM_ENTRIES} entries.")
+    if not any(entry.peer_reflection.strip() for entry in saved):
+        missing.append("Add peer reflection to at least one entry.")
+    return missing
+
+
+# Activity timeline ---------------------------------------------------------------------------
+
+TIMELINE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class MonthActivity:
+    month: date
+    entries: int
+    hours: Decimal
+
+
+def activity_by_month(entries: list[CpdEntry], today: date) -> list[MonthActivity]:
+    """Count saved entries and their hours per month, for the 12 months up to ``today``, oldest first."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(TIMELINE_MONTHS):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    totals = {start: [0, Decimal(0)] for start in months}
+    for entry in entries:
+        start = entry.started_on.replace(day=1)
+        if entry.is_draft or start not in totals:
+            continue
+        totals[start][0] += 1
+        totals[start][1] += entry.hours or Decimal(0)
+    return [MonthActivity(start, count, hours) for start, (count, hours) in totals.items()]
+
+
+# Sector view for admins ---------------------------------------------------------------------
+
+# Figures about fewer people than this are shown as suppressed, so no one can be singled out.
+SUPPRESSION_THRESHOLD = 10
+
+
+def suppress(count: int) -> int | None:
+    """Return the count, or None when it is about fewer than 10 people (including 0)."""
+    return count if count >= SUPPRESSION_THRESHOLD else None
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    label: str
+    # Each value is a count, or None where it is suppressed.
+    values: tuple
+
+
+@dataclass
+class SectorView:
+    profile_rows: dict[str, list[SectorRow]]
+    mentoring_by_area: list[SectorRow]
+    mentoring_by_role: list[SectorRow]
+
+
+async def get_sector_view(admin: Member, area_names: dict[int, str], role_names: dict[int, str]) -> SectorView:
+    """Count evidenced levels against each role profile, and mentoring demand against supply.
+
+    Every count under 10 people is suppressed. Runs a fixed number of queries.
+    """
+    from forum.services.endorsements import get_evidenced_level_map
+    from models import Endorsement, EndorsementState, RequestSkill, RequestState
+
+    require(admin, Action.VIEW_SECTOR)
+    endorsed_ids = await Endorsement.filter(state=EndorsementState.ACTIVE).distinct().values_list("member_id", flat=True)
+    levels = await get_evidenced_level_map(list(endorsed_ids)) if endorsed_ids else {}
+    profiles = await RoleProfile.all()
+    expected = await RoleProfileLevel.all().values_list("profile_id", "skill_area_id", "expected_level")
+
+    profile_rows: dict[str, list[SectorRow]] = {}
+    for profile in profiles:
+        rows = []
+        for profile_id, area_id, level in expected:
+            if profile_id != profile.id:
+                continue
+            in_area = [value for (_, area), value in levels.items() if area == area_id]
+            meeting = sum(1 for value in in_area if value >= level)
+            rows.append(SectorRow(area_names.get(area_id, ""), (level, suppress(len(in_area)), suppress(meeting))))
+        profile_rows[profile.name] = rows
+
+    open_states = [RequestState.OPEN, RequestState.ASKED]
+    demand = await RequestSkill.filter(request__state__in=open_states).values_list(
+        "skill_area_id", "request__mentee_id", "request__mentee__role_id"
+    )
+    supply = await MentorSkill.filter(
+        profile__accepting=True, profile__member__state=MemberState.ACTIVE
+    ).values_list("skill_area_id", "profile__member_id", "profile__member__role_id")
+
+    def people_by(rows, index):
+        grouped: dict[int, set[int]] = {}
+        for row in rows:
+            if row[index] is not None:
+                grouped.setdefault(row[index], set()).add(row[1])
+        return grouped
+
+    demand_areas, supply_areas = people_by(demand, 0), people_by(supply, 0)
+    demand_roles, supply_roles = people_by(demand, 2), people_by(supply, 2)
+    by_area = [
+        SectorRow(name, (suppress(len(demand_areas.get(area_id, ()))), suppress(len(supply_areas.get(area_id, ())))))
+        for area_id, name in area_names.items()
+    ]
+    by_role = [
+        SectorRow(name, (suppress(len(demand_roles.get(role_id, ()))), suppress(len(supply_roles.get(role_id, ())))))
+        for role_id, name in role_names.items()
+    ]
+    return SectorView(profile_rows, by_area, by_role)

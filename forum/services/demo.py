@@ -208,7 +208,7 @@ async def _add_demo_mentoring(members: dict[str, Member], areas: dict, now: date
 
 
 async def _create_demo_mentorship(row, mentor, mentee, areas, now, create_request) -> None:
-    from forum.services.mentoring import add_months
+    from forum.services.mentoring_forms import add_months
     from models import (
         AgreementGoal,
         MentoringSession,

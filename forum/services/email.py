@@ -29,6 +29,7 @@ from models import (
     Delivery,
     Member,
     MemberState,
+    Notification,
     NotificationPreference,
     OutboxMessage,
     OutboxState,
@@ -57,8 +58,17 @@ KIND_LABELS = {
     "mentoring_reminder": "Mentoring reminders",
     "mentoring_expired": "Expired mentoring requests",
     "mentoring_closed": "Mentorships closed",
+    "mentoring_suggestion": "Suggested mentoring matches",
+    "endorsement_received": "Endorsements of your skills",
+    "endorsement_reciprocal": "Endorsements returned",
     "flag_outcome": "Outcomes of your flags",
     "held_post_decided": "Decisions on your held posts",
+    "suspended": "Your account suspended",
+    "suspension_lifted": "Your suspension lifted",
+    "silenced": "Your account silenced",
+    "silence_lifted": "Your silence lifted",
+    "warning": "Warnings from moderators",
+    "membership_approved": "Your membership approved",
 }
 DEFAULT_DELIVERY = {
     "reply": Delivery.EMAIL,
@@ -71,6 +81,13 @@ DEFAULT_DELIVERY = {
     "mentoring_message": Delivery.EMAIL,
     "flag_outcome": Delivery.IN_APP,
     "held_post_decided": Delivery.EMAIL,
+    "endorsement_received": Delivery.DIGEST,
+    "suspended": Delivery.EMAIL,
+    "suspension_lifted": Delivery.EMAIL,
+    "silenced": Delivery.EMAIL,
+    "silence_lifted": Delivery.EMAIL,
+    "warning": Delivery.EMAIL,
+    "membership_approved": Delivery.EMAIL,
 }
 # The kind in unsubscribe links from a digest: unsubscribing turns digests off.
 DIGEST_KIND = "digest"
@@ -123,13 +140,21 @@ async def is_thread_muted(member_id: int, thread_id: int) -> bool:
     ).exists()
 
 
+def receives_email(member: Member) -> bool:
+    """Return whether the member can get email: an address, not imported, erased or rejected."""
+    if not member.email or member.is_imported:
+        return False
+    return member.state not in {MemberState.ERASED, MemberState.REJECTED}
+
+
 async def do_email_notification(notification) -> OutboxMessage | None:
     """Queue the email for a stored notification, in the caller's transaction.
 
-    Returns None when the member has no address or is not active.
+    Returns None when the member has no address, was imported, or is erased or rejected.
+    Suspended members still get email, so that they hear about their suspension.
     """
     member = await Member.get(id=notification.member_id)
-    if not member.email or member.state != MemberState.ACTIVE:
+    if not receives_email(member):
         return None
     link = _absolute(notification_path(notification))
     context = {
@@ -146,6 +171,75 @@ async def do_email_notification(notification) -> OutboxMessage | None:
         context=context,
         idempotency_key=f"notification:{notification.id}",
     )
+
+
+async def do_notify_members(
+    members: list[Member],
+    kind: str,
+    *,
+    actor_id: int,
+    thread_id: int,
+    post_id: int,
+    text: str,
+) -> None:
+    """Store one notification per member and queue the emails, in a fixed number of queries.
+
+    The caller has already left out members who muted the thread. Like ``do_notify``, each
+    member's preference for ``kind`` decides whether the notification is stored and mailed.
+    """
+    stored = dict(
+        await NotificationPreference.filter(
+            member_id__in=[member.id for member in members], kind=kind
+        ).values_list("member_id", "delivery")
+    )
+    deliveries = {member.id: stored.get(member.id, default_delivery(kind)) for member in members}
+    receiving = [member for member in members if deliveries[member.id] != Delivery.OFF]
+    if not receiving:
+        return
+    text = " ".join(text.split())[:300]
+    await Notification.bulk_create(
+        [
+            Notification(
+                member_id=member.id, kind=kind, actor_id=actor_id, thread_id=thread_id,
+                post_id=post_id, text=text, data={},
+            )
+            for member in receiving
+        ]
+    )
+
+    mailed = [
+        member
+        for member in receiving
+        if deliveries[member.id] == Delivery.EMAIL and receives_email(member)
+    ]
+    if not mailed:
+        return
+    keys = {member.id: f"notification:{kind}:{post_id}:{member.id}" for member in mailed}
+    already = set(
+        await OutboxMessage.filter(idempotency_key__in=list(keys.values())).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    link = _absolute(f"/posts/{post_id}")
+    rows = [
+        _outbox_row(
+            member,
+            kind,
+            subject=text[:200],
+            template=kind,
+            context={
+                "member": member,
+                "text": text,
+                "link": link,
+                "kind_label": KIND_LABELS.get(kind, "Notification"),
+            },
+            idempotency_key=keys[member.id],
+        )
+        for member in mailed
+        if keys[member.id] not in already
+    ]
+    await OutboxMessage.bulk_create(rows)
+    logger.info("emails queued", extra={"count": len(rows), "kind": kind, "post_id": post_id})
 
 
 def notification_path(notification) -> str:
@@ -191,6 +285,27 @@ async def do_queue_email(
     Call inside the transaction of the change it reports. A second call with the same
     ``idempotency_key`` stores nothing and returns None.
     """
+    if await OutboxMessage.filter(idempotency_key=idempotency_key).exists():
+        return None
+    try:
+        message = _outbox_row(
+            member, kind, subject=subject, template=template, context=context,
+            idempotency_key=idempotency_key,
+        )
+        await message.save()
+    except IntegrityError:
+        # NOTE: on PostgreSQL this aborts the caller's transaction. The exists() check above
+        # makes the race rare, and only two writers queueing the same key at once reach it.
+        logger.info("email already queued", extra={"idempotency_key": idempotency_key})
+        return None
+    logger.info("email queued", extra={"outbox_id": message.id, "kind": kind, "member_id": member.id})
+    return message
+
+
+def _outbox_row(
+    member: Member, kind: str, *, subject: str, template: str, context: dict, idempotency_key: str
+) -> OutboxMessage:
+    """Render an email for ``member`` into an unsaved outbox row with its unsubscribe headers."""
     unsubscribe_url = _absolute(f"/unsubscribe/{make_unsubscribe_token(member.id, kind)}")
     context = {
         **context,
@@ -205,28 +320,18 @@ async def do_queue_email(
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
-    if await OutboxMessage.filter(idempotency_key=idempotency_key).exists():
-        return None
-    try:
-        message = await OutboxMessage.create(
-            to_address=member.email,
-            subject=" ".join(subject.split())[:300],
-            text=text,
-            html=html,
-            headers=headers,
-            kind=kind,
-            member_id=member.id,
-            next_attempt_at=datetime.now(UTC),
-            idempotency_key=idempotency_key,
-            message_id=f"<outbox.{secrets.token_hex(12)}@{domain}>",
-        )
-    except IntegrityError:
-        # NOTE: on PostgreSQL this aborts the caller's transaction. The exists() check above
-        # makes the race rare, and only two writers queueing the same key at once reach it.
-        logger.info("email already queued", extra={"idempotency_key": idempotency_key})
-        return None
-    logger.info("email queued", extra={"outbox_id": message.id, "kind": kind, "member_id": member.id})
-    return message
+    return OutboxMessage(
+        to_address=member.email,
+        subject=" ".join(subject.split())[:300],
+        text=text,
+        html=html,
+        headers=headers,
+        kind=kind,
+        member_id=member.id,
+        next_attempt_at=datetime.now(UTC),
+        idempotency_key=idempotency_key,
+        message_id=f"<outbox.{secrets.token_hex(12)}@{domain}>",
+    )
 
 
 # Unsubscribe --------------------------------------------------------------------------

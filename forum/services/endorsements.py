@@ -1,7 +1,7 @@
 """Endorsements and the evidenced level they add up to.
 
 An endorsement starts from evidence (a post by the member, or a mentorship of the pair)
-and must pass every rule in :func:`check_endorsement`. Reciprocal pairs and endorsements
+and must pass every rule in :func:`check_fields` and :func:`check_rules`. Reciprocal pairs and endorsements
 from the member's own organisation are accepted but count for less in
 :func:`weigh_endorsements`, which turns endorsements into an evidenced level.
 """
@@ -56,7 +56,7 @@ RELATIONSHIP_LABELS = {
     EndorsementRelationship.SAW_IN_FORUM: "I saw their work in the forum",
 }
 
-# Weights for how well the endorser knows the work, and how strong the evidence is.
+# Weights for the endorser's relationship to the work, and for the strength of the evidence.
 RELATIONSHIP_WEIGHTS = {
     EndorsementRelationship.WORKED_TOGETHER: 1.0,
     EndorsementRelationship.MENTORED: 1.0,
@@ -75,7 +75,7 @@ RECIPROCAL_FACTOR = 0.25
 
 @dataclass(frozen=True)
 class WeighedEndorsement:
-    """What the weighting needs to know about one active endorsement."""
+    """The fields of one active endorsement that the weighting reads."""
 
     level: int
     relationship: str

@@ -49,7 +49,11 @@ logger = logging.getLogger(__name__)
 MENTOR_PERMISSIONS = (MemberPermission.MENTOR, MemberPermission.MODERATOR, MemberPermission.ADMIN)
 # Past pairings that may not be suggested again, besides any pairing still live.
 BARRING_STATES = (MentorshipState.DECLINED, MentorshipState.CLOSED_EARLY)
-LABELS = {**CASE_MANAGEMENT_SYSTEMS, **STATUTORY_RETURNS, **{str(k): v for k, v in FORMAT_LABELS.items()}}
+LABELS = {
+    **CASE_MANAGEMENT_SYSTEMS,
+    **STATUTORY_RETURNS,
+    **{str(k): v for k, v in FORMAT_LABELS.items()},
+}
 
 WEIGHT_FIELDS = (*matching.FACTORS, "min_score", "load_penalty", "full_boost_days")
 WEIGHT_LIMITS = {
@@ -144,7 +148,9 @@ async def load_mentor_pool() -> MentorPoolData:
     return MentorPoolData({p.member_id: p for p in profiles}, mentors)
 
 
-async def _use_evidenced_levels(profiles: list[MentorProfile], levels: dict[int, dict[int, int]]) -> None:
+async def _use_evidenced_levels(
+    profiles: list[MentorProfile], levels: dict[int, dict[int, int]]
+) -> None:
     """Replace a mentor's self-declared level with their evidenced level from endorsements,
     in each skill area they offer where one exists. Two queries."""
     from forum.services.endorsements import get_evidenced_level_map
@@ -181,7 +187,9 @@ def mentee_input(
         request_id=request.id,
         mentee_id=mentee.id,
         needs=tuple(
-            matching.Need(skill.skill_area_id, skill.current_level, skill.target_level, skill.importance)
+            matching.Need(
+                skill.skill_area_id, skill.current_level, skill.target_level, skill.importance
+            )
             for skill in sorted(skills, key=lambda skill: (-skill.importance, skill.skill_area_id))
         ),
         organisation_id=mentee.organisation_id,
@@ -346,9 +354,11 @@ async def do_run_matching(
         require(actor, Action.RUN_MATCHING)
     now = now or datetime.now(UTC)
 
-    requests = await MentoringRequest.filter(
-        state=RequestState.OPEN, mentee__state=MemberState.ACTIVE
-    ).order_by("created_at", "id").select_related("mentee")
+    requests = (
+        await MentoringRequest.filter(state=RequestState.OPEN, mentee__state=MemberState.ACTIVE)
+        .order_by("created_at", "id")
+        .select_related("mentee")
+    )
     oldest_per_mentee: dict[int, MentoringRequest] = {}
     for request in requests:
         oldest_per_mentee.setdefault(request.mentee_id, request)
@@ -369,7 +379,12 @@ async def do_run_matching(
 
     by_id = {request.id: request for request in requests}
     pairs = [
-        (by_id[pair.request_id], pool.profiles[pair.mentor_id].member, pair, matching.explain(pair, names, LABELS))
+        (
+            by_id[pair.request_id],
+            pool.profiles[pair.mentor_id].member,
+            pair,
+            matching.explain(pair, names, LABELS),
+        )
         for pair in assignment.pairs
     ]
     outcome = RunOutcome(
@@ -415,7 +430,12 @@ async def do_run_matching(
 
 async def list_runs(admin: Member, *, limit: int = 20) -> list[MatchRun]:
     require(admin, Action.RUN_MATCHING)
-    return await MatchRun.all().order_by("-created_at", "-id").limit(limit).select_related("started_by")
+    return (
+        await MatchRun.all()
+        .order_by("-created_at", "-id")
+        .limit(limit)
+        .select_related("started_by")
+    )
 
 
 async def access_run(admin: Member, run_id: int) -> tuple[MatchRun, list[MatchSuggestion]]:
@@ -424,8 +444,10 @@ async def access_run(admin: Member, run_id: int) -> tuple[MatchRun, list[MatchSu
     run = await MatchRun.filter(id=run_id).select_related("started_by", "published_by").first()
     if run is None:
         raise NotFound()
-    suggestions = await MatchSuggestion.filter(run_id=run.id).order_by("-score", "id").select_related(
-        "request", "request__mentee", "mentor"
+    suggestions = (
+        await MatchSuggestion.filter(run_id=run.id)
+        .order_by("-score", "id")
+        .select_related("request", "request__mentee", "mentor")
     )
     return run, suggestions
 

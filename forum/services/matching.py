@@ -358,9 +358,7 @@ def _factor_values(
         rarity_weighted = rarity_weighted + np.where(covered, scarcity, 0.0)
         rarity_total = rarity_total + np.where(covered, float(need.importance), 0.0)
     skill = skill_gained / importance_total if importance_total else zeros
-    rarity = np.divide(
-        rarity_weighted, rarity_total, out=np.zeros(count), where=rarity_total > 0
-    )
+    rarity = np.divide(rarity_weighted, rarity_total, out=np.zeros(count), where=rarity_total > 0)
 
     wanted = goal_terms(mentee.goals)
     goals = zeros
@@ -474,7 +472,10 @@ def _details(mentee: Mentee, mentor: Mentor, supply: Mapping[int, int]) -> dict[
             "returns": sorted(mentee.returns & mentor.returns),
         },
         "rarity": {"areas": scarce},
-        "format": {"shared": sorted(mentee.formats & mentor.formats), "stated": bool(mentee.formats)},
+        "format": {
+            "shared": sorted(mentee.formats & mentor.formats),
+            "stated": bool(mentee.formats),
+        },
         "preference": {
             "other_organisation": True if mentee.prefers_other_organisation else None,
             "same_role": same_role,
@@ -582,7 +583,9 @@ def assign(
         pair_rows.append(np.full(len(mentor_rows), row, dtype=np.int64))
         pair_mentors.append(mentor_rows)
         pair_tenths.append(tenths)
-    pairs = _Pairs(np.concatenate(pair_rows), np.concatenate(pair_mentors), np.concatenate(pair_tenths))
+    pairs = _Pairs(
+        np.concatenate(pair_rows), np.concatenate(pair_mentors), np.concatenate(pair_tenths)
+    )
 
     slot_counts = np.minimum(
         np.maximum(pool.free_places, 0), np.bincount(pairs.mentors, minlength=len(pool))
@@ -652,7 +655,9 @@ def _cost_matrix(
     all_rows = np.concatenate((rows, request_rows))
     all_columns = np.concatenate((columns, slot_total + request_rows))
     costs = np.concatenate((offset - values, np.full(request_count, offset))).astype(np.float64)
-    matrix = csr_array((costs, (all_rows, all_columns)), shape=(request_count, slot_total + request_count))
+    matrix = csr_array(
+        (costs, (all_rows, all_columns)), shape=(request_count, slot_total + request_count)
+    )
     slot_owner = np.repeat(np.arange(len(pool), dtype=np.int64), slot_counts)
     return matrix, slot_owner
 

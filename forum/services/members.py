@@ -2,8 +2,11 @@
 
 import logging
 
+from tortoise.transactions import in_transaction
+
 from forum.auth.policy import RANK
 from forum.errors import NotFound, ValidationFailed
+from forum.services.audit import do_audit
 from models import Member, MemberPermission, MemberState
 
 logger = logging.getLogger(__name__)
@@ -37,7 +40,13 @@ async def do_promote(email_or_handle: str, permission: str) -> Member:
     if member is None:
         raise NotFound(f"No member has the email address or handle {email_or_handle!r}.")
 
-    await Member.filter(id=member.id).update(permission=permission)
+    async with in_transaction():
+        await Member.filter(id=member.id).update(permission=permission)
+        # The command line has no signed-in member, so the entry's actor is empty.
+        await do_audit(
+            None, "member_promoted", target_type="member", target_id=member.id,
+            before={"permission": member.permission}, after={"permission": permission},
+        )
     logger.info("member promoted", extra={"member_id": member.id, "permission": permission})
     member.permission = MemberPermission(permission)
     return member

@@ -13,9 +13,8 @@ Only the pair sees it (``VIEW_MENTORSHIP_SPACE``), and a moderator only through
 :func:`do_open_as_moderator`, which writes an audit entry with the reason.
 """
 
-import calendar
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -28,6 +27,19 @@ from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
 from forum.services import match_runs
 from forum.services.audit import do_audit
 from forum.services.browsing import Taxonomy
+from forum.services.mentoring_forms import (
+    TEXT_MAX,
+    AgreementDraft,
+    ProfileDraft,
+    RequestDraft,
+    SessionDraft,
+    add_months,
+    check_agreement,
+    check_profile,
+    check_request,
+    check_session,
+    parse_date,
+)
 from forum.services.notifications import do_notify
 from models import (
     AgreementGoal,
@@ -51,24 +63,16 @@ from models import (
 )
 from models.mentoring import (
     CADENCE_LABELS,
-    CASE_MANAGEMENT_SYSTEMS,
     ENDED_STATES,
-    FORMAT_LABELS,
     MENTORSHIP_TRANSITIONS,
     PLACE_HOLDING_STATES,
     SESSION_STATES,
-    STATUTORY_RETURNS,
-    Cadence,
 )
 
 logger = logging.getLogger(__name__)
 
 REQUEST_EXPIRY_DAYS = 14
 QUIET_DAYS = 28
-MAX_CAPACITY = 10
-MAX_GOALS = 3
-MAX_REQUEST_SKILLS = 3
-TEXT_MAX = 5000
 REASON_MIN = 10
 MESSAGES_SHOWN = 100
 
@@ -102,7 +106,9 @@ STATE_HINTS = {
     MentorshipState.ACTIVE: "",
     MentorshipState.EXTENDED: "",
 }
-ENDED_HINT = "It has ended, so nothing more can change. Make a new request if you want more mentoring."
+ENDED_HINT = (
+    "It has ended, so nothing more can change. Make a new request if you want more mentoring."
+)
 
 
 def transition_message(state: MentorshipState, step: MentorshipStep) -> str:
@@ -150,78 +156,13 @@ def _other(mentorship: Mentorship, member: Member) -> int:
 def _check_reason(reason: str, field_name: str = "reason") -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN:
-        raise ValidationFailed(
-            {field_name: f"Give a reason of at least {REASON_MIN} characters."}
-        )
+        raise ValidationFailed({field_name: f"Give a reason of at least {REASON_MIN} characters."})
     if len(reason) > TEXT_MAX:
         raise ValidationFailed({field_name: f"Keep the reason to {TEXT_MAX} characters or fewer."})
     return reason
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def parse_date(day: str, month: str, year: str) -> date | None:
-    """Read a GOV.UK date input's three fields, or return None when they make no real date."""
-    try:
-        return date(int(year.strip()), int(month.strip()), int(day.strip()))
-    except (TypeError, ValueError):
-        return None
-
-
 # Mentor profiles ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProfileDraft:
-    """The mentor profile form as typed. ``levels`` maps skill area slugs to level text."""
-
-    levels: dict[str, str] = field(default_factory=dict)
-    capacity: str = "2"
-    formats: tuple[str, ...] = ()
-    availability: str = ""
-    offer: str = ""
-    systems: tuple[str, ...] = ()
-    returns: tuple[str, ...] = ()
-    accepting: bool = True
-
-
-def check_profile(draft: ProfileDraft, taxonomy: Taxonomy) -> dict[int, int]:
-    """Validate a profile and return {skill area id: level}, or raise with every field's problem."""
-    errors: dict[str, str] = {}
-    levels: dict[int, int] = {}
-    for slug, text in draft.levels.items():
-        if text in ("", "0"):
-            continue
-        area = taxonomy.skill_area(slug)
-        if area is None or text not in ("2", "3", "4"):
-            errors["levels"] = "Choose working, practitioner or expert for each skill area you offer."
-            continue
-        levels[area.id] = int(text)
-    if not levels and "levels" not in errors:
-        errors["levels"] = "Choose at least one skill area you can mentor in."
-
-    if not draft.capacity.strip().isdigit() or not 0 <= int(draft.capacity) <= MAX_CAPACITY:
-        errors["capacity"] = f"Enter how many mentees you can take at once, from 0 to {MAX_CAPACITY}."
-    if not draft.formats:
-        errors["formats"] = "Choose at least one way you can meet mentees."
-    elif any(value not in FORMAT_LABELS for value in draft.formats):
-        errors["formats"] = "Choose formats from the list."
-    if len(draft.availability) > 500:
-        errors["availability"] = "Keep your availability to 500 characters or fewer."
-    if len(draft.offer) > 2000:
-        errors["offer"] = "Keep what you offer to 2,000 characters or fewer."
-    if any(value not in CASE_MANAGEMENT_SYSTEMS for value in draft.systems):
-        errors["systems"] = "Choose case management systems from the list."
-    if any(value not in STATUTORY_RETURNS for value in draft.returns):
-        errors["returns"] = "Choose statutory returns from the list."
-
-    if errors:
-        raise ValidationFailed(errors)
-    return levels
 
 
 async def get_mentor_profile(member: Member) -> tuple[MentorProfile | None, dict[int, int]]:
@@ -253,7 +194,10 @@ async def do_save_mentor_profile(
         profile, _ = await MentorProfile.update_or_create(member_id=member.id, defaults=values)
         await MentorSkill.filter(profile_id=profile.id).delete()
         await MentorSkill.bulk_create(
-            [MentorSkill(profile_id=profile.id, skill_area_id=a, level=lv) for a, lv in sorted(levels.items())]
+            [
+                MentorSkill(profile_id=profile.id, skill_area_id=a, level=lv)
+                for a, lv in sorted(levels.items())
+            ]
         )
     logger.info("mentor profile saved", extra={"member_id": member.id})
     return profile
@@ -332,84 +276,6 @@ async def list_mentor_directory(
 # Mentoring requests ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NeedDraft:
-    skill_area: str = ""
-    current_level: str = ""
-    target_level: str = ""
-    importance: str = "2"
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    needs: tuple[NeedDraft, ...] = ()
-    goals: str = ""
-    prefers_other_organisation: bool = False
-    prefers_same_role: bool = False
-    formats: tuple[str, ...] = ()
-    systems: tuple[str, ...] = ()
-    returns: tuple[str, ...] = ()
-    timeframe_months: str = "6"
-
-
-def check_request(
-    draft: RequestDraft, taxonomy: Taxonomy, *, max_length: int
-) -> tuple[list[tuple[int, int, int, int]], str]:
-    """Validate a request and return its (area id, current, target, importance) rows and the
-    rendered goals, or raise ValidationFailed with every field's problem."""
-    errors: dict[str, str] = {}
-    needs, seen = [], set()
-    for number, need in enumerate(draft.needs, start=1):
-        prefix = f"need-{number}"
-        if not need.skill_area:
-            continue
-        area = taxonomy.skill_area(need.skill_area)
-        if area is None:
-            errors[f"{prefix}-skill_area"] = "That skill area does not exist. Choose one from the list."
-            continue
-        if area.id in seen:
-            errors[f"{prefix}-skill_area"] = f"You chose {area.name} twice. Choose each skill area once."
-            continue
-        seen.add(area.id)
-        current, target = need.current_level, need.target_level
-        if current not in ("0", "1", "2", "3"):
-            errors[f"{prefix}-current_level"] = f"Choose your current level in {area.name}."
-            continue
-        if target not in ("1", "2", "3", "4") or int(target) <= int(current):
-            errors[f"{prefix}-target_level"] = (
-                f"Choose a target level in {area.name} above your current level."
-            )
-            continue
-        if need.importance not in ("1", "2", "3"):
-            errors[f"{prefix}-importance"] = f"Choose how important {area.name} is to you."
-            continue
-        needs.append((area.id, int(current), int(target), int(need.importance)))
-    if not needs and not any(key.startswith("need-") for key in errors):
-        errors["need-1-skill_area"] = "Choose at least one skill area you want help with."
-
-    goals_html = ""
-    if not draft.goals.strip():
-        errors["goals"] = "Describe what you want to achieve with a mentor."
-    else:
-        try:
-            goals_html = render_markdown(draft.goals, max_length=min(max_length, TEXT_MAX))
-        except MarkdownError as error:
-            errors["goals"] = str(error)
-
-    if any(value not in FORMAT_LABELS for value in draft.formats):
-        errors["formats"] = "Choose formats from the list."
-    if any(value not in CASE_MANAGEMENT_SYSTEMS for value in draft.systems):
-        errors["systems"] = "Choose case management systems from the list."
-    if any(value not in STATUTORY_RETURNS for value in draft.returns):
-        errors["returns"] = "Choose statutory returns from the list."
-    if not draft.timeframe_months.isdigit() or not 1 <= int(draft.timeframe_months) <= 12:
-        errors["timeframe_months"] = "Choose how long you would like mentoring for, from 1 to 12 months."
-
-    if errors:
-        raise ValidationFailed(errors)
-    return needs, goals_html
-
-
 async def do_create_request(
     member: Member, draft: RequestDraft, taxonomy: Taxonomy, *, max_length: int
 ) -> MentoringRequest:
@@ -424,8 +290,10 @@ async def do_create_request(
     clashes = [names[area_id] for area_id, *_ in needs if area_id in open_areas]
     if clashes:
         raise ValidationFailed(
-            {"need-1-skill_area": f"You already have an open request for {clashes[0]}. "
-             "Close that request first, or choose another skill area."}
+            {
+                "need-1-skill_area": f"You already have an open request for {clashes[0]}. "
+                "Close that request first, or choose another skill area."
+            }
         )
 
     try:
@@ -445,8 +313,12 @@ async def do_create_request(
             await RequestSkill.bulk_create(
                 [
                     RequestSkill(
-                        request_id=request.id, skill_area_id=area_id, current_level=current,
-                        target_level=target, importance=importance, open_mentee_id=member.id,
+                        request_id=request.id,
+                        skill_area_id=area_id,
+                        current_level=current,
+                        target_level=target,
+                        importance=importance,
+                        open_mentee_id=member.id,
                     )
                     for area_id, current, target, importance in needs
                 ]
@@ -456,7 +328,9 @@ async def do_create_request(
         raise ValidationFailed(
             {"need-1-skill_area": "You already have an open request for one of these skill areas."}
         ) from None
-    logger.info("mentoring request opened", extra={"request_id": request.id, "member_id": member.id})
+    logger.info(
+        "mentoring request opened", extra={"request_id": request.id, "member_id": member.id}
+    )
     return request
 
 
@@ -472,13 +346,19 @@ async def list_request_skills(request: MentoringRequest, taxonomy: Taxonomy) -> 
     areas = {area.id: area for area in taxonomy.skill_areas}
     skills = await RequestSkill.filter(request_id=request.id).order_by("-importance", "id")
     return [
-        {"area": areas.get(s.skill_area_id), "current": s.current_level, "target": s.target_level,
-         "importance": s.importance}
+        {
+            "area": areas.get(s.skill_area_id),
+            "current": s.current_level,
+            "target": s.target_level,
+            "importance": s.importance,
+        }
         for s in skills
     ]
 
 
-async def do_close_request(member: Member, request: MentoringRequest, *, now: datetime | None = None) -> None:
+async def do_close_request(
+    member: Member, request: MentoringRequest, *, now: datetime | None = None
+) -> None:
     """Close an open request. A request waiting for a mentor's answer must be withdrawn first."""
     require(member, Action.WITHDRAW_REQUEST, request)
     now = _now(now)
@@ -522,13 +402,16 @@ async def do_ask_mentor(
     mentor at a time: its state moves from open to asked with a conditional UPDATE.
     """
     require(member, Action.REQUEST_MENTORING)
-    require(member, Action.WITHDRAW_REQUEST, request)
+    if request.mentee_id != member.id:
+        raise NotFound()
     now = _now(now)
     if request.state != RequestState.OPEN:
         raise TransitionRefused(_request_refusal(request.state))
     message = (message or "").strip()
     if len(message) > 2000:
-        raise ValidationFailed({"message": "Keep your note to the mentor to 2,000 characters or fewer."})
+        raise ValidationFailed(
+            {"message": "Keep your note to the mentor to 2,000 characters or fewer."}
+        )
 
     pair = await match_runs.score_for_request(request, member, mentor_id, now=now)
     names = await match_runs.area_names()
@@ -559,7 +442,9 @@ async def do_ask_mentor(
                 expires_at=now + timedelta(days=expiry_days),
             )
             if suggestion:
-                await MatchSuggestion.filter(id=suggestion.id).update(state=SuggestionState.REQUESTED)
+                await MatchSuggestion.filter(id=suggestion.id).update(
+                    state=SuggestionState.REQUESTED
+                )
             await do_notify(
                 mentor_id,
                 "mentoring_request",
@@ -635,7 +520,11 @@ async def do_decline(
 
     async with in_transaction():
         await _move(
-            mentorship, MentorshipStep.DECLINE, decided_at=now, reason=reason, live_pair=None,
+            mentorship,
+            MentorshipStep.DECLINE,
+            decided_at=now,
+            reason=reason,
+            live_pair=None,
             ended_by_id=member.id,
         )
         await _reopen_request(mentorship)
@@ -649,7 +538,9 @@ async def do_decline(
     logger.info("mentoring request declined", extra={"mentorship_id": mentorship.id})
 
 
-async def do_withdraw(member: Member, mentorship: Mentorship, *, now: datetime | None = None) -> None:
+async def do_withdraw(
+    member: Member, mentorship: Mentorship, *, now: datetime | None = None
+) -> None:
     """Withdraw a request before the mentor answers. The mentee's request opens again."""
     require(member, Action.WITHDRAW_REQUEST, mentorship)
     check_transition(mentorship, MentorshipStep.WITHDRAW)
@@ -657,7 +548,11 @@ async def do_withdraw(member: Member, mentorship: Mentorship, *, now: datetime |
 
     async with in_transaction():
         await _move(
-            mentorship, MentorshipStep.WITHDRAW, decided_at=now, live_pair=None, ended_by_id=member.id
+            mentorship,
+            MentorshipStep.WITHDRAW,
+            decided_at=now,
+            live_pair=None,
+            ended_by_id=member.id,
         )
         await _reopen_request(mentorship)
         await do_notify(
@@ -709,71 +604,13 @@ async def do_expire_requests(*, now: datetime | None = None) -> int:
     return expired
 
 
-@dataclass(frozen=True)
-class GoalDraft:
-    skill_area: str = ""
-    target_level: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class AgreementDraft:
-    goals: tuple[GoalDraft, ...] = ()
-    cadence: str = ""
-    end_day: str = ""
-    end_month: str = ""
-    end_year: str = ""
-
-
-def check_agreement(
-    draft: AgreementDraft, taxonomy: Taxonomy, today: date
-) -> tuple[list[tuple[int, int, str]], Cadence, date]:
-    """Validate an agreement: one to three goals, a cadence, an end date 1 to 12 months away."""
-    errors: dict[str, str] = {}
-    goals = []
-    for number, goal in enumerate(draft.goals, start=1):
-        prefix = f"goal-{number}"
-        description = " ".join(goal.description.split())
-        if not (goal.skill_area or goal.target_level or description):
-            continue
-        area = taxonomy.skill_area(goal.skill_area)
-        if area is None:
-            errors[f"{prefix}-skill_area"] = f"Choose the skill area for goal {number}."
-        elif goal.target_level not in ("1", "2", "3", "4"):
-            errors[f"{prefix}-target_level"] = f"Choose the target level for goal {number}."
-        elif not description:
-            errors[f"{prefix}-description"] = f"Describe goal {number} in a sentence."
-        elif len(description) > 300:
-            errors[f"{prefix}-description"] = f"Keep goal {number} to 300 characters or fewer."
-        else:
-            goals.append((area.id, int(goal.target_level), description))
-    if not goals and not errors:
-        errors["goal-1-skill_area"] = "Enter at least one goal."
-    if len(goals) > MAX_GOALS:
-        errors["goal-1-skill_area"] = f"Agree at most {MAX_GOALS} goals."
-
-    cadence = None
-    if draft.cadence not in set(Cadence):
-        errors["cadence"] = "Choose how often you will meet."
-    else:
-        cadence = Cadence(draft.cadence)
-
-    end_on = parse_date(draft.end_day, draft.end_month, draft.end_year)
-    if end_on is None:
-        errors["end_on"] = "Enter the end date as a real date, for example 31 3 2027."
-    elif end_on < add_months(today, 1):
-        errors["end_on"] = "The end date must be at least one month from today."
-    elif end_on > add_months(today, 12):
-        errors["end_on"] = "The end date must be no more than twelve months from today."
-
-    if errors:
-        raise ValidationFailed(errors)
-    return goals, cadence, end_on
-
-
 async def do_record_agreement(
-    member: Member, mentorship: Mentorship, draft: AgreementDraft, taxonomy: Taxonomy,
-    *, now: datetime | None = None,
+    member: Member,
+    mentorship: Mentorship,
+    draft: AgreementDraft,
+    taxonomy: Taxonomy,
+    *,
+    now: datetime | None = None,
 ) -> MentorshipAgreement:
     """Record what the pair agreed. Either of them may do it, once, after the accept."""
     require(member, Action.AGREE_MENTORSHIP, mentorship)
@@ -789,8 +626,11 @@ async def do_record_agreement(
         await AgreementGoal.bulk_create(
             [
                 AgreementGoal(
-                    agreement_id=agreement.id, skill_area_id=area_id, target_level=level,
-                    description=description, position=position,
+                    agreement_id=agreement.id,
+                    skill_area_id=area_id,
+                    target_level=level,
+                    description=description,
+                    position=position,
                 )
                 for position, (area_id, level, description) in enumerate(goals)
             ]
@@ -808,59 +648,14 @@ async def do_record_agreement(
     return agreement
 
 
-@dataclass(frozen=True)
-class SessionDraft:
-    held_day: str = ""
-    held_month: str = ""
-    held_year: str = ""
-    minutes: str = ""
-    skill_areas: tuple[str, ...] = ()
-    shared_notes: str = ""
-    private_notes: str = ""
-
-
-def check_session(
-    draft: SessionDraft, taxonomy: Taxonomy, *, earliest: date, today: date, max_length: int
-) -> tuple[date, int, list[int], str]:
-    """Validate a session and return its date, minutes, skill area ids and shared notes HTML."""
-    errors: dict[str, str] = {}
-    held_on = parse_date(draft.held_day, draft.held_month, draft.held_year)
-    if held_on is None:
-        errors["held_on"] = "Enter the date of the session as a real date, for example 14 2 2026."
-    elif held_on > today:
-        errors["held_on"] = "The session date must be today or in the past."
-    elif held_on < earliest:
-        errors["held_on"] = f"The session date must be on or after {earliest:%-d %B %Y}, when the mentorship began."
-
-    minutes = 0
-    if not draft.minutes.strip().isdigit() or not 5 <= int(draft.minutes) <= 480:
-        errors["minutes"] = "Enter how long the session lasted, from 5 to 480 minutes."
-    else:
-        minutes = int(draft.minutes)
-
-    areas = [taxonomy.skill_area(slug) for slug in dict.fromkeys(draft.skill_areas)]
-    if not areas:
-        errors["skill_areas"] = "Choose at least one skill area the session covered."
-    elif any(area is None for area in areas):
-        errors["skill_areas"] = "Choose skill areas from the list."
-
-    shared_html = ""
-    if draft.shared_notes.strip():
-        try:
-            shared_html = render_markdown(draft.shared_notes, max_length=min(max_length, TEXT_MAX))
-        except MarkdownError as error:
-            errors["shared_notes"] = str(error)
-    if len(draft.private_notes) > TEXT_MAX:
-        errors["private_notes"] = f"Keep your private notes to {TEXT_MAX} characters or fewer."
-
-    if errors:
-        raise ValidationFailed(errors)
-    return held_on, minutes, [area.id for area in areas], shared_html
-
-
 async def do_log_session(
-    member: Member, mentorship: Mentorship, draft: SessionDraft, taxonomy: Taxonomy,
-    *, max_length: int, now: datetime | None = None,
+    member: Member,
+    mentorship: Mentorship,
+    draft: SessionDraft,
+    taxonomy: Taxonomy,
+    *,
+    max_length: int,
+    now: datetime | None = None,
 ) -> MentoringSession:
     """Log a session. The first one starts an agreed mentorship. Writes a CPD event for each side."""
     require(member, Action.LOG_SESSION, mentorship)
@@ -915,7 +710,9 @@ async def do_log_session(
             text=f"{member.display_name} logged a {minutes}-minute mentoring session on {held_on:%-d %B %Y}.",
             data={"url": _url(mentorship)},
         )
-    logger.info("mentoring session logged", extra={"mentorship_id": mentorship.id, "session_id": session.id})
+    logger.info(
+        "mentoring session logged", extra={"mentorship_id": mentorship.id, "session_id": session.id}
+    )
     return session
 
 
@@ -960,8 +757,13 @@ async def _release_place(mentorship: Mentorship) -> None:
 
 
 async def do_extend(
-    member: Member, mentorship: Mentorship, end_day: str, end_month: str, end_year: str,
-    *, now: datetime | None = None,
+    member: Member,
+    mentorship: Mentorship,
+    end_day: str,
+    end_month: str,
+    end_year: str,
+    *,
+    now: datetime | None = None,
 ) -> date:
     """Move the agreed end date later, up to twelve months from today."""
     require(member, Action.CLOSE_MENTORSHIP, mentorship)
@@ -970,13 +772,19 @@ async def do_extend(
     agreement = await MentorshipAgreement.get(mentorship_id=mentorship.id)
     end_on = parse_date(end_day, end_month, end_year)
     if end_on is None:
-        raise ValidationFailed({"end_on": "Enter the new end date as a real date, for example 31 3 2027."})
+        raise ValidationFailed(
+            {"end_on": "Enter the new end date as a real date, for example 31 3 2027."}
+        )
     if end_on <= agreement.end_on:
         raise ValidationFailed(
-            {"end_on": f"The new end date must be after the current one, {agreement.end_on:%-d %B %Y}."}
+            {
+                "end_on": f"The new end date must be after the current one, {agreement.end_on:%-d %B %Y}."
+            }
         )
     if end_on > add_months(now.date(), 12):
-        raise ValidationFailed({"end_on": "The new end date must be no more than twelve months from today."})
+        raise ValidationFailed(
+            {"end_on": "The new end date must be no more than twelve months from today."}
+        )
 
     async with in_transaction():
         await _move(mentorship, MentorshipStep.EXTEND)
@@ -992,7 +800,9 @@ async def do_extend(
     return end_on
 
 
-async def do_complete(member: Member, mentorship: Mentorship, *, now: datetime | None = None) -> None:
+async def do_complete(
+    member: Member, mentorship: Mentorship, *, now: datetime | None = None
+) -> None:
     """Complete a mentorship: free the mentor's place and write a CPD event for each side."""
     require(member, Action.CLOSE_MENTORSHIP, mentorship)
     check_transition(mentorship, MentorshipStep.COMPLETE)
@@ -1000,7 +810,9 @@ async def do_complete(member: Member, mentorship: Mentorship, *, now: datetime |
     goals = await AgreementGoal.filter(agreement__mentorship_id=mentorship.id).select_related(
         "skill_area"
     )
-    sessions = await MentoringSession.filter(mentorship_id=mentorship.id).values_list("minutes", flat=True)
+    sessions = await MentoringSession.filter(mentorship_id=mentorship.id).values_list(
+        "minutes", flat=True
+    )
 
     async with in_transaction():
         await _move(
@@ -1012,13 +824,19 @@ async def do_complete(member: Member, mentorship: Mentorship, *, now: datetime |
             MentoringEventKind.MENTORSHIP_COMPLETED,
             occurred_at=now,
             data={
-                "started_on": (mentorship.started_at or mentorship.agreed_at or now).date().isoformat(),
+                "started_on": (mentorship.started_at or mentorship.agreed_at or now)
+                .date()
+                .isoformat(),
                 "ended_on": now.date().isoformat(),
                 "session_count": len(sessions),
                 "total_minutes": sum(sessions),
                 "goals": [
-                    {"skill_area_id": goal.skill_area_id, "skill_area": goal.skill_area.name,
-                     "target_level": goal.target_level, "description": goal.description}
+                    {
+                        "skill_area_id": goal.skill_area_id,
+                        "skill_area": goal.skill_area.name,
+                        "target_level": goal.target_level,
+                        "description": goal.description,
+                    }
                     for goal in goals
                 ],
             },
@@ -1044,7 +862,11 @@ async def do_close_early(
 
     async with in_transaction():
         await _move(
-            mentorship, MentorshipStep.CLOSE_EARLY, ended_at=now, live_pair=None, reason=reason,
+            mentorship,
+            MentorshipStep.CLOSE_EARLY,
+            ended_at=now,
+            live_pair=None,
+            reason=reason,
             ended_by_id=member.id,
         )
         await _release_place(mentorship)
@@ -1075,7 +897,10 @@ async def do_give_feedback(
 
     try:
         feedback = await MentorshipFeedback.create(
-            mentorship_id=mentorship.id, author_id=member.id, rating=int(rating), words=words.strip()
+            mentorship_id=mentorship.id,
+            author_id=member.id,
+            rating=int(rating),
+            words=words.strip(),
         )
     except IntegrityError:
         raise TransitionRefused("You have already given feedback on this mentorship.") from None
@@ -1086,8 +911,11 @@ async def do_give_feedback(
 async def list_feedback(admin: Member, *, limit: int = 100) -> list[MentorshipFeedback]:
     """Return the latest feedback with ratings, for admins only."""
     require(admin, Action.VIEW_MENTORING_FEEDBACK)
-    return await MentorshipFeedback.all().order_by("-created_at", "-id").limit(limit).select_related(
-        "author", "mentorship", "mentorship__mentor", "mentorship__mentee"
+    return (
+        await MentorshipFeedback.all()
+        .order_by("-created_at", "-id")
+        .limit(limit)
+        .select_related("author", "mentorship", "mentorship__mentor", "mentorship__mentee")
     )
 
 
@@ -1107,7 +935,10 @@ async def do_send_message(
 
     async with in_transaction():
         message = await MentorshipMessage.create(
-            mentorship_id=mentorship.id, author_id=member.id, source=body, html=html,
+            mentorship_id=mentorship.id,
+            author_id=member.id,
+            source=body,
+            html=html,
             renderer_version=RENDERER_VERSION,
         )
         await do_notify(
@@ -1146,7 +977,8 @@ async def do_remind_quiet_pairs(*, now: datetime | None = None) -> int:
             if not changed:
                 continue
             for member_id, other in (
-                (mentorship.mentor_id, mentorship.mentee), (mentorship.mentee_id, mentorship.mentor)
+                (mentorship.mentor_id, mentorship.mentee),
+                (mentorship.mentee_id, mentorship.mentor),
             ):
                 await do_notify(
                     member_id,
@@ -1169,7 +1001,9 @@ async def access_mentorship(member: Member | None, mentorship_id: int) -> Mentor
 
     Moderators get NotFound too: they open a space only through do_open_as_moderator.
     """
-    mentorship = await Mentorship.filter(id=mentorship_id).select_related("mentor", "mentee").first()
+    mentorship = (
+        await Mentorship.filter(id=mentorship_id).select_related("mentor", "mentee").first()
+    )
     if mentorship is None or member is None or not mentorship.is_party(member.id):
         raise NotFound()
     require(member, Action.VIEW_MENTORSHIP_SPACE, mentorship)
@@ -1202,10 +1036,15 @@ async def get_space(
     goals = []
     if agreement is not None:
         goals = await AgreementGoal.filter(agreement_id=agreement.id).order_by("position")
-    sessions = await MentoringSession.filter(mentorship_id=mentorship.id).order_by("-held_on", "-id")
-    messages = await MentorshipMessage.filter(mentorship_id=mentorship.id).order_by(
-        "-created_at", "-id"
-    ).limit(MESSAGES_SHOWN).select_related("author")
+    sessions = await MentoringSession.filter(mentorship_id=mentorship.id).order_by(
+        "-held_on", "-id"
+    )
+    messages = (
+        await MentorshipMessage.filter(mentorship_id=mentorship.id)
+        .order_by("-created_at", "-id")
+        .limit(MESSAGES_SHOWN)
+        .select_related("author")
+    )
     messages.reverse()
     own_feedback = await MentorshipFeedback.filter(
         mentorship_id=mentorship.id, author_id=viewer.id
@@ -1238,7 +1077,9 @@ async def do_open_as_moderator(
 ) -> Space:
     """Open a pair's private space as a moderator, recording who, when and why in the audit log."""
     require(moderator, Action.OPEN_MENTORSHIP_AS_MODERATOR)
-    mentorship = await Mentorship.filter(id=mentorship_id).select_related("mentor", "mentee").first()
+    mentorship = (
+        await Mentorship.filter(id=mentorship_id).select_related("mentor", "mentee").first()
+    )
     if mentorship is None:
         raise NotFound()
     reason = _check_reason(reason)
@@ -1278,14 +1119,18 @@ async def get_overview(member: Member, taxonomy: Taxonomy) -> Overview:
     )
     areas = {area.id: area for area in taxonomy.skill_areas}
     for request in requests:
-        request.areas = [areas.get(s.skill_area_id) for s in skill_rows if s.request_id == request.id]
+        request.areas = [
+            areas.get(s.skill_area_id) for s in skill_rows if s.request_id == request.id
+        ]
 
-    mentorships = await Mentorship.filter(
-        Q(mentor_id=member.id) | Q(mentee_id=member.id)
-    ).order_by("-updated_at", "-id").limit(100).select_related("mentor", "mentee")
+    mentorships = (
+        await Mentorship.filter(Q(mentor_id=member.id) | Q(mentee_id=member.id))
+        .order_by("-updated_at", "-id")
+        .limit(100)
+        .select_related("mentor", "mentee")
+    )
     waiting = [
-        m for m in mentorships
-        if m.mentor_id == member.id and m.state == MentorshipState.REQUESTED
+        m for m in mentorships if m.mentor_id == member.id and m.state == MentorshipState.REQUESTED
     ]
     return Overview(
         profile=profile,
@@ -1298,5 +1143,8 @@ async def get_overview(member: Member, taxonomy: Taxonomy) -> Overview:
 
 
 async def list_request_mentorships(request: MentoringRequest) -> list[Mentorship]:
-    return await Mentorship.filter(request_id=request.id).order_by("-requested_at").select_related("mentor")
-
+    return (
+        await Mentorship.filter(request_id=request.id)
+        .order_by("-requested_at")
+        .select_related("mentor")
+    )

@@ -205,6 +205,7 @@ async def do_lift_silence(moderator: Member, member: Member, reason: str) -> Mem
 async def do_warn_member(moderator: Member, member: Member, text: str, *, about: str = "") -> None:
     """Send a member a warning and keep a copy as a moderator note, in the caller's
     transaction when there is one."""
+    require(moderator, Action.REVIEW_FLAGS)
     if not text:
         raise ValidationFailed({"reason": "Enter the warning the member will see."})
     await do_notify(

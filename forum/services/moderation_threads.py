@@ -509,11 +509,14 @@ async def on_post_redacted(post_id: int) -> list[int]:
     """Remove copies of a redacted post's content kept outside its own rows.
 
     Runs inside the redaction's transaction. Flag texts about the post are cleared, since a
-    reporter may have repeated what they saw. Returns the ids of posts that quote it.
-
-    TODO: purge the post from the search index here once the forum has one.
+    reporter may have repeated what they saw, and the search index is rebuilt from the
+    tombstone. Returns the ids of posts that quote it. Any new copy of post content (a
+    cache, an export) must be purged here too.
     """
+    from forum.services import search
+
     await Flag.filter(post_id=post_id).exclude(text="").update(text=REDACTED_FLAG_TEXT)
+    await search.on_post_redacted(post_id)
     quoting = (
         await Post.filter(source__contains=f"](/posts/{post_id})")
         .exclude(id=post_id)

@@ -43,6 +43,11 @@ SIMILAR_LIMIT = 5
 # RANK_CANDIDATES matches that pass its filters, and older matches rank only when fewer
 # than that many newer ones exist.
 RANK_CANDIDATES = 500
+# Titles ranked per suggestion, newest first. Suggestions run as the member types, and
+# any shared word makes a title match, so they rank fewer than a search does.
+SIMILAR_CANDIDATES = 100
+# Posts holding all of a phrase's words that PostgreSQL checks for the phrase itself.
+PHRASE_SCAN_LIMIT = 2000
 SIMILAR_MIN_LENGTH = 4
 AUTHOR_MAX_LENGTH = 40
 
@@ -101,6 +106,15 @@ class ParsedQuery:
 
     def without_exclusions(self) -> "ParsedQuery":
         return ParsedQuery(terms=self.terms, shortened=self.shortened)
+
+    @property
+    def has_phrase(self) -> bool:
+        return any(len(term) > 1 for term in self.terms + self.excluded)
+
+    def words_only(self) -> "ParsedQuery":
+        """Return the wanted words without phrases or exclusions: a looser query to narrow by."""
+        words = dict.fromkeys((word,) for term in self.terms for word in term)
+        return ParsedQuery(terms=tuple(words), shortened=self.shortened)
 
     def display(self) -> str:
         """Return the query as it was understood, for showing back to the member."""
@@ -450,6 +464,7 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
     rank_query = f"websearch_to_tsquery('english', {rank_text})"
     filters = _filter_sql(request, parameters)
     candidates = parameters.add(RANK_CANDIDATES)
+    matching = _postgres_matching_sql(request.query, query, filters, candidates, parameters)
     limit = parameters.add(RESULTS_PER_PAGE + 1)
     offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
     options = parameters.add(HEADLINE_OPTIONS)
@@ -464,20 +479,53 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
                ts_headline('english', post.source, {query}, {options}) AS snippet_marked
         FROM (
             SELECT candidate.id AS id, ts_rank(candidate.document, {rank_query}) AS score
-            FROM (
-                SELECT post_search.post_id AS id, post_search.document AS document
-                FROM post_search
-                JOIN post ON post.id = post_search.post_id
-                JOIN thread ON thread.id = post.thread_id
-                WHERE post_search.document @@ {query} AND {filters}
-                ORDER BY post_search.post_id DESC
-                LIMIT {candidates}
-            ) AS candidate
+            FROM ({matching}) AS candidate
             ORDER BY score DESC, candidate.id DESC
             LIMIT {limit} OFFSET {offset}
         ) AS ranked
         {RESULT_JOINS}
         ORDER BY ranked.score DESC, ranked.id DESC
+    """
+
+
+def _postgres_matching_sql(
+    parsed: ParsedQuery, query: str, filters: str, candidates: str, parameters: _Parameters
+) -> str:
+    """Return the SQL for the newest matching posts: ``id`` and ``document`` columns.
+
+    The GIN index has no word positions, so PostgreSQL checks a phrase by reading every
+    post that holds all its words. For common words that rarely stand together that means
+    most of the table. So a query with a phrase first takes the newest PHRASE_SCAN_LIMIT
+    posts holding all the words, and checks the phrase among those only.
+    """
+    if not parsed.has_phrase:
+        return f"""
+            SELECT post_search.post_id AS id, post_search.document AS document
+            FROM post_search
+            JOIN post ON post.id = post_search.post_id
+            JOIN thread ON thread.id = post.thread_id
+            WHERE post_search.document @@ {query} AND {filters}
+            ORDER BY post_search.post_id DESC
+            LIMIT {candidates}
+        """
+
+    words = parameters.add(parsed.words_only().websearch_text())
+    # NOTE: a phrase whose words appear together in more than PHRASE_SCAN_LIMIT newer posts
+    # is not found in older ones. SQLite's index stores positions and has no such limit.
+    return f"""
+        SELECT wide.id, wide.document
+        FROM (
+            SELECT post_search.post_id AS id, post_search.document AS document
+            FROM post_search
+            JOIN post ON post.id = post_search.post_id
+            JOIN thread ON thread.id = post.thread_id
+            WHERE post_search.document @@ websearch_to_tsquery('english', {words}) AND {filters}
+            ORDER BY post_search.post_id DESC
+            LIMIT {parameters.add(PHRASE_SCAN_LIMIT)}
+        ) AS wide
+        WHERE wide.document @@ {query}
+        ORDER BY wide.id DESC
+        LIMIT {candidates}
     """
 
 
@@ -581,7 +629,7 @@ def _postgres_similar_sql(
             JOIN post ON post.thread_id = thread.id AND post.number = 1
             WHERE {title_vector} @@ {tsquery} AND {VISIBLE_SQL}
             ORDER BY thread.id DESC
-            LIMIT {parameters.add(RANK_CANDIDATES)}
+            LIMIT {parameters.add(SIMILAR_CANDIDATES)}
         ) AS candidate
         ORDER BY ts_rank(candidate.vector, {tsquery}) DESC, candidate.id DESC
         LIMIT {parameters.add(limit)}
@@ -608,7 +656,7 @@ def _sqlite_similar_sql(
             JOIN thread ON thread.id = post.thread_id
             WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
             ORDER BY search_fts.rowid DESC
-            LIMIT {parameters.add(RANK_CANDIDATES)}
+            LIMIT {parameters.add(SIMILAR_CANDIDATES)}
         ) AS candidate
         JOIN post ON post.id = candidate.id
         JOIN thread ON thread.id = post.thread_id

@@ -8,9 +8,11 @@ them and mentions), and ``muted`` sends nothing about that thread at all.
 
 import logging
 
+from tortoise.expressions import Q
+
 from forum.auth.policy import Action, can, require
 from forum.errors import ValidationFailed
-from forum.services.notifications import do_notify
+from forum.services import email
 from models import (
     Member,
     MemberState,
@@ -93,36 +95,44 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
 
     A reply notifies the thread's watchers. An opening post notifies watchers of the
     thread's skill area and roles. Members already notified about this post (as its
-    replied-to author or a mention) get nothing more, and neither does the writer.
+    replied-to author or a mention) get nothing more, and neither does the writer nor
+    anyone who muted the thread. The queries are the same in number however many watch.
     """
     if post.number > 1:
-        targets = [(WatchTarget.THREAD, thread.id)]
+        targets = Q(target_type=WatchTarget.THREAD, target_id=thread.id)
         kind = NotificationKind.WATCHED_REPLY
         text = f"{member.display_name} replied in “{thread.title}”."
     else:
         role_ids = await Thread.filter(id=thread.id).values_list("audience_roles__id", flat=True)
-        targets = [(WatchTarget.SKILL_AREA, thread.skill_area_id)] + [
-            (WatchTarget.ROLE, role_id) for role_id in role_ids if role_id is not None
-        ]
+        targets = Q(target_type=WatchTarget.SKILL_AREA, target_id=thread.skill_area_id) | Q(
+            target_type=WatchTarget.ROLE,
+            target_id__in=[role_id for role_id in role_ids if role_id is not None],
+        )
         kind = NotificationKind.NEW_THREAD
         text = f"{member.display_name} started “{thread.title}”."
 
-    watcher_ids: set[int] = set()
-    for target_type, target_id in targets:
-        watcher_ids.update(
-            await Watch.filter(
-                target_type=target_type, target_id=target_id, level=WatchLevel.WATCHING
-            ).values_list("member_id", flat=True)
-        )
+    watcher_ids = set(
+        await Watch.filter(targets, level=WatchLevel.WATCHING).values_list("member_id", flat=True)
+    )
     watcher_ids.discard(member.id)
     if not watcher_ids:
         return
-    watcher_ids -= set(await Notification.filter(post_id=post.id).values_list("member_id", flat=True))
+    watcher_ids -= set(
+        await Notification.filter(post_id=post.id).values_list("member_id", flat=True)
+    )
+    watcher_ids -= set(
+        await Watch.filter(
+            member_id__in=list(watcher_ids),
+            target_type=WatchTarget.THREAD,
+            target_id=thread.id,
+            level=WatchLevel.MUTED,
+        ).values_list("member_id", flat=True)
+    )
+    if not watcher_ids:
+        return
 
     watchers = await Member.filter(id__in=list(watcher_ids)).exclude(state=MemberState.ERASED)
-    for watcher in watchers:
-        if not can(watcher, Action.VIEW_THREAD, thread):
-            continue
-        await do_notify(
-            watcher.id, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
-        )
+    watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
+    await email.do_notify_members(
+        watchers, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
+    )

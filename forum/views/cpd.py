@@ -1,12 +1,13 @@
 """A member's own CPD record: entries, drafts, evidenced levels and the CSV export."""
 
-from datetime import date
+import json
+from datetime import UTC, date, datetime, timedelta
 
-from quart import Blueprint, Response, g, redirect, render_template, request, url_for
+from quart import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from forum.auth.policy import Action, require
 from forum.errors import SignInRequired, ValidationFailed
-from forum.services import cpd, endorsements
+from forum.services import cpd, credentials, endorsements
 from forum.services.browsing import get_taxonomy
 from forum.services.privacy import CONFIRM_FIELD
 from models import SkillLevel
@@ -46,13 +47,17 @@ async def record():
     taxonomy = await get_taxonomy()
     area_names = {area.id: area.name for area in taxonomy.skill_areas}
     progress = await cpd.get_progress(member, entries, area_names, request.args.get("profile", ""))
+    timeline = cpd.activity_by_month(entries, datetime.now(UTC).date())
     return await render_template(
         "cpd/record.html",
         progress=progress,
+        timeline=timeline,
+        timeline_peak=max([1, *(month.entries for month in timeline)]),
         drafts=[entry for entry in entries if entry.is_draft],
         entries=[entry for entry in entries if not entry.is_draft],
         evidence=await endorsements.get_evidenced_levels(member),
         received=await endorsements.list_received(member),
+        issued=await credentials.list_credentials(member),
         level_names=dict(await SkillLevel.all().values_list("value", "name")),
         area_names=area_names,
         activity_labels=cpd.ACTIVITY_LABELS,
@@ -162,4 +167,140 @@ async def export_csv():
         cpd.entries_to_csv(entries),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cpd-record.csv"'},
+    )
+
+
+async def _ranged_entries(member):
+    start, end, errors = _parse_range(request.args)
+    if errors:
+        raise ValidationFailed(errors)
+    return start, end, await cpd.list_entries(member, start=start, end=end)
+
+
+@blueprint.get("/export.json")
+async def export_json():
+    """Download the record, or the entries started within ``start`` and ``end``, as JSON."""
+    member = _signed_in()
+    start, end, entries = await _ranged_entries(member)
+    taxonomy = await get_taxonomy()
+    area_names = {area.id: area.name for area in taxonomy.skill_areas}
+    body = json.dumps(cpd.entries_to_json(member, entries, area_names, start, end), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cpd-record.json"'},
+    )
+
+
+@blueprint.get("/export.schema.json")
+async def export_schema():
+    """Serve the JSON Schema of the JSON export."""
+    return Response(json.dumps(cpd.EXPORT_SCHEMA, indent=2), content_type="application/schema+json")
+
+
+@blueprint.get("/portfolio")
+async def portfolio():
+    """Show saved entries as a printable portfolio."""
+    member = _signed_in()
+    start, end, entries = await _ranged_entries(member)
+    taxonomy = await get_taxonomy()
+    return await render_template(
+        "cpd/portfolio.html",
+        member=member,
+        start=start,
+        end=end,
+        entries=[entry for entry in entries if not entry.is_draft],
+        area_names={area.id: area.name for area in taxonomy.skill_areas},
+        level_names=dict(await SkillLevel.all().values_list("value", "name")),
+        activity_labels=cpd.ACTIVITY_LABELS,
+    )
+
+
+@blueprint.get("/social-work-england")
+async def swe_view():
+    """Show saved entries in the order of Social Work England's CPD form, for the last year by default."""
+    member = _signed_in()
+    if not request.args.get("start") and not request.args.get("end"):
+        end = datetime.now(UTC).date()
+        start = end - timedelta(days=365)
+        entries = await cpd.list_entries(member, start=start, end=end)
+    else:
+        start, end, entries = await _ranged_entries(member)
+    saved = [entry for entry in entries if not entry.is_draft]
+    return await render_template(
+        "cpd/swe.html",
+        start=start,
+        end=end,
+        entries=saved,
+        missing=cpd.check_swe_requirement(saved),
+        activity_labels=cpd.ACTIVITY_LABELS,
+    )
+
+
+# Open Badges credentials -----------------------------------------------------------------
+
+
+@blueprint.post("/credentials")
+async def issue_credential():
+    """Sign a credential for one evidenced level and show it for copying."""
+    member = _signed_in()
+    form = await request.form
+    area_id = form.get("skill_area", "")
+    level_names = dict(await SkillLevel.all().values_list("value", "name"))
+    token = await credentials.do_issue_credential(
+        current_app.config["FORUM"], member, int(area_id) if area_id.isdigit() else 0, level_names
+    )
+    return await render_template("cpd/credential.html", token=token)
+
+
+@blueprint.post("/credentials/<credential_id>/revoke")
+async def revoke_credential(credential_id: str):
+    member = _signed_in()
+    await credentials.do_revoke_credential(member, credential_id)
+    return redirect(url_for("cpd.record") + "#credentials", 303)
+
+
+public_blueprint = Blueprint("credentials", __name__)
+
+
+@public_blueprint.get("/.well-known/jwks.json")
+async def jwks():
+    """Publish the public key that verifies the site's credentials."""
+    body = json.dumps(credentials.public_jwks(current_app.config["FORUM"]))
+    return Response(body, content_type="application/json", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@public_blueprint.route("/credentials/verify", methods=["GET", "POST"])
+async def verify():
+    """Check a pasted credential. Open to everyone, signed in or not."""
+    token = ""
+    verification = None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        token = (await request.form).get("credential", "").strip()
+        if not token:
+            errors["credential"] = "Paste the credential to check. It is a long text in three parts separated by dots."
+        else:
+            verification = await credentials.verify_credential(current_app.config["FORUM"], token)
+    return await render_template(
+        "cpd/verify.html", token=token, verification=verification, errors=errors
+    ), (422 if errors else 200)
+
+
+@blueprint.get("/sector")
+async def sector():
+    """Show admins evidenced levels against role profiles and mentoring demand against supply."""
+    if g.member is None:
+        raise SignInRequired()
+    taxonomy = await get_taxonomy()
+    view = await cpd.get_sector_view(
+        g.member,
+        {area.id: area.name for area in taxonomy.skill_areas},
+        {role.id: role.name for role in taxonomy.roles},
+    )
+    return await render_template(
+        "cpd/sector.html",
+        view=view,
+        level_names=dict(await SkillLevel.all().values_list("value", "name")),
+        threshold=cpd.SUPPRESSION_THRESHOLD,
     )

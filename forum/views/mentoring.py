@@ -4,7 +4,7 @@ from quart import Blueprint, current_app, g, redirect, render_template, request,
 
 from forum.auth.policy import Action, require
 from forum.errors import NotFound, SignInRequired, ValidationFailed
-from forum.services import match_runs, mentoring
+from forum.services import match_runs, mentoring, mentoring_forms
 from forum.services.browsing import get_taxonomy
 from forum.services.matching import FACTORS, LEVEL_NAMES
 from models import OrganisationKind
@@ -32,7 +32,12 @@ STATE_LABELS = {
     MentorshipState.COMPLETED: "Completed",
     MentorshipState.CLOSED_EARLY: "Closed early",
 }
-REQUEST_STATE_LABELS = {"open": "Open", "asked": "Mentor asked", "matched": "Matched", "closed": "Closed"}
+REQUEST_STATE_LABELS = {
+    "open": "Open",
+    "asked": "Mentor asked",
+    "matched": "Matched",
+    "closed": "Closed",
+}
 ORGANISATION_KIND_LABELS = {
     OrganisationKind.LOCAL_AUTHORITY: "Local authority",
     OrganisationKind.CENTRAL_GOVERNMENT: "Central government",
@@ -88,14 +93,22 @@ async def directory():
         skill=args.get("skill", ""),
         level=args.get("level", ""),
         role=args.get("role", ""),
-        organisation_kind=args.get("organisation_kind", "") if args.get("organisation_kind") in set(OrganisationKind) else "",
+        organisation_kind=args.get("organisation_kind", "")
+        if args.get("organisation_kind") in set(OrganisationKind)
+        else "",
         include_full=args.get("include_full") == "yes",
     )
     page_number = args.get("page", type=int) or 1
-    entries, has_more = await mentoring.list_mentor_directory(taxonomy, directory_filter, page=page_number)
+    entries, has_more = await mentoring.list_mentor_directory(
+        taxonomy, directory_filter, page=page_number
+    )
     return await render_template(
-        "mentoring/directory.html", entries=entries, has_more=has_more, page_number=page_number,
-        filter=directory_filter, taxonomy=taxonomy,
+        "mentoring/directory.html",
+        entries=entries,
+        has_more=has_more,
+        page_number=page_number,
+        filter=directory_filter,
+        taxonomy=taxonomy,
         page_args={name: value for name, value in args.items() if name != "page"},
     )
 
@@ -108,7 +121,7 @@ async def edit_profile():
     taxonomy = await get_taxonomy()
     profile, levels = await mentoring.get_mentor_profile(member)
     by_id = {area.id: area.slug for area in taxonomy.skill_areas}
-    draft = mentoring.ProfileDraft(
+    draft = mentoring_forms.ProfileDraft(
         levels={by_id[a]: str(level) for a, level in levels.items() if a in by_id},
         capacity=str(profile.capacity) if profile else "2",
         formats=tuple(profile.formats) if profile else (),
@@ -122,7 +135,7 @@ async def edit_profile():
 
     if request.method == "POST":
         form = await request.form
-        draft = mentoring.ProfileDraft(
+        draft = mentoring_forms.ProfileDraft(
             levels={area.slug: form.get(f"level-{area.slug}", "") for area in taxonomy.skill_areas},
             capacity=form.get("capacity", ""),
             formats=tuple(form.getlist("formats")),
@@ -151,21 +164,21 @@ async def new_request():
     require(member, Action.REQUEST_MENTORING)
     taxonomy = await get_taxonomy()
     skill = request.args.get("skill", "")
-    draft = mentoring.RequestDraft(needs=(mentoring.NeedDraft(skill_area=skill),))
+    draft = mentoring_forms.RequestDraft(needs=(mentoring_forms.NeedDraft(skill_area=skill),))
     errors: dict[str, str] = {}
 
     if request.method == "POST":
         form = await request.form
         needs = tuple(
-            mentoring.NeedDraft(
+            mentoring_forms.NeedDraft(
                 skill_area=form.get(f"need-{n}-skill_area", ""),
                 current_level=form.get(f"need-{n}-current_level", ""),
                 target_level=form.get(f"need-{n}-target_level", ""),
                 importance=form.get(f"need-{n}-importance", "2"),
             )
-            for n in range(1, mentoring.MAX_REQUEST_SKILLS + 1)
+            for n in range(1, mentoring_forms.MAX_REQUEST_SKILLS + 1)
         )
-        draft = mentoring.RequestDraft(
+        draft = mentoring_forms.RequestDraft(
             needs=needs,
             goals=form.get("goals", ""),
             prefers_other_organisation=form.get("prefers_other_organisation") == "yes",
@@ -176,13 +189,17 @@ async def new_request():
             timeframe_months=form.get("timeframe_months", ""),
         )
         try:
-            created = await mentoring.do_create_request(member, draft, taxonomy, max_length=_max_length())
+            created = await mentoring.do_create_request(
+                member, draft, taxonomy, max_length=_max_length()
+            )
         except ValidationFailed as failure:
             errors = failure.errors
         else:
             return redirect(url_for("mentoring.show_request", request_id=created.id), 303)
 
-    rows = list(draft.needs) + [mentoring.NeedDraft()] * (mentoring.MAX_REQUEST_SKILLS - len(draft.needs))
+    rows = list(draft.needs) + [mentoring_forms.NeedDraft()] * (
+        mentoring_forms.MAX_REQUEST_SKILLS - len(draft.needs)
+    )
     return await render_template(
         "mentoring/request_new.html", draft=draft, rows=rows, errors=errors, taxonomy=taxonomy
     ), (422 if errors else 200)
@@ -196,8 +213,12 @@ async def _request_page(member, mentoring_request, *, errors=None, status=200):
         suggestions = await match_runs.list_suggestions(mentoring_request, member)
     asked = await mentoring.list_request_mentorships(mentoring_request)
     return await render_template(
-        "mentoring/request.html", mentoring_request=mentoring_request, skills=skills,
-        suggestions=suggestions, asked=asked, errors=errors or {},
+        "mentoring/request.html",
+        mentoring_request=mentoring_request,
+        skills=skills,
+        suggestions=suggestions,
+        asked=asked,
+        errors=errors or {},
     ), status
 
 
@@ -240,8 +261,13 @@ async def _space_page(mentorship, viewer, *, space=None, errors=None, form=None,
     taxonomy = await get_taxonomy()
     space = space or await mentoring.get_space(mentorship, viewer, taxonomy)
     return await render_template(
-        "mentoring/mentorship.html", space=space, m=space.mentorship, taxonomy=taxonomy,
-        errors=errors or {}, form=form or {}, running=mentorship.state in PLACE_HOLDING_STATES,
+        "mentoring/mentorship.html",
+        space=space,
+        m=space.mentorship,
+        taxonomy=taxonomy,
+        errors=errors or {},
+        form=form or {},
+        running=mentorship.state in PLACE_HOLDING_STATES,
     ), status
 
 
@@ -275,7 +301,8 @@ async def accept(mentorship_id: int):
 async def decline(mentorship_id: int):
     """Decline a request as its mentor, with a reason."""
     return await _act(
-        mentorship_id, lambda member, m, form: mentoring.do_decline(member, m, form.get("reason", ""))
+        mentorship_id,
+        lambda member, m, form: mentoring.do_decline(member, m, form.get("reason", "")),
     )
 
 
@@ -340,19 +367,21 @@ async def record_agreement(mentorship_id: int):
     mentorship = await mentoring.access_mentorship(member, mentorship_id)
     require(member, Action.AGREE_MENTORSHIP, mentorship)
     taxonomy = await get_taxonomy()
-    draft = mentoring.AgreementDraft(goals=(mentoring.GoalDraft(),) * mentoring.MAX_GOALS)
+    draft = mentoring_forms.AgreementDraft(
+        goals=(mentoring_forms.GoalDraft(),) * mentoring_forms.MAX_GOALS
+    )
     errors: dict[str, str] = {}
 
     if request.method == "POST":
         form = await request.form
-        draft = mentoring.AgreementDraft(
+        draft = mentoring_forms.AgreementDraft(
             goals=tuple(
-                mentoring.GoalDraft(
+                mentoring_forms.GoalDraft(
                     skill_area=form.get(f"goal-{n}-skill_area", ""),
                     target_level=form.get(f"goal-{n}-target_level", ""),
                     description=form.get(f"goal-{n}-description", ""),
                 )
-                for n in range(1, mentoring.MAX_GOALS + 1)
+                for n in range(1, mentoring_forms.MAX_GOALS + 1)
             ),
             cadence=form.get("cadence", ""),
             end_day=form.get("end_day", ""),
@@ -380,12 +409,12 @@ async def log_session(mentorship_id: int):
     mentorship = await mentoring.access_mentorship(member, mentorship_id)
     require(member, Action.LOG_SESSION, mentorship)
     taxonomy = await get_taxonomy()
-    draft = mentoring.SessionDraft()
+    draft = mentoring_forms.SessionDraft()
     errors: dict[str, str] = {}
 
     if request.method == "POST":
         form = await request.form
-        draft = mentoring.SessionDraft(
+        draft = mentoring_forms.SessionDraft(
             held_day=form.get("held_day", ""),
             held_month=form.get("held_month", ""),
             held_year=form.get("held_year", ""),
@@ -486,7 +515,10 @@ async def edit_weights():
             return redirect(url_for("mentoring.admin_runs"), 303)
 
     return await render_template(
-        "mentoring/admin_weights.html", values=values, errors=errors, limits=match_runs.WEIGHT_LIMITS
+        "mentoring/admin_weights.html",
+        values=values,
+        errors=errors,
+        limits=match_runs.WEIGHT_LIMITS,
     ), (422 if errors else 200)
 
 

@@ -32,7 +32,7 @@ from tests.oidc_provider.process import CUSTOM_NAME_CLAIM
 FAILURE_LOGGER = "forum.views.account"
 
 
-@pytest.fixture(name="provider", scope="session")
+@pytest.fixture(name="provider")
 def _provider():
     return running_provider()
 

@@ -53,7 +53,7 @@ async def test_open_record_and_download_export(pages, axe_script):
     violations = blocking_violations(await run_axe(page, axe_script))
     assert not violations, describe_violations(violations)
     async with page.expect_download() as download_info:
-        await page.get_by_role("link", name="Download as CSV").click()
+        await page.get_by_role("button", name="Download as CSV").click()
     download = await download_info.value
     rows = list(csv.DictReader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
     assert [row["title"] for row in rows] == ["GDPR refresher course"]

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from playwright.async_api import expect
 
-from forum.services.mentoring import add_months
+from forum.services.mentoring_forms import add_months
 from models import Mentorship, MentorshipState
 from tests.browser.helpers import blocking_violations, describe_violations, run_axe
 from tests.factories import make_member, make_mentor, make_mentoring_request
@@ -35,7 +35,9 @@ async def test_request_accept_agree_and_log_session(pages, axe_script):
     await _check_accessibility(mentee_page, axe_script)
     await suggestion.get_by_label("A note for Mei Chen (optional)").fill("I would value your help.")
     await suggestion.get_by_role("button", name="Ask Mei Chen to mentor you").click()
-    await expect(mentee_page.get_by_role("heading", level=1)).to_have_text("Mei Chen mentoring Tom Ashworth")
+    await expect(mentee_page.get_by_role("heading", level=1)).to_have_text(
+        "Mei Chen mentoring Tom Ashworth"
+    )
     await expect(mentee_page.get_by_text("Waiting for an answer")).to_be_visible()
     mentorship = await Mentorship.get(request_id=request.id)
 
@@ -54,7 +56,9 @@ async def test_request_accept_agree_and_log_session(pages, axe_script):
     goal = mentee_page.get_by_role("group", name="Goal 1")
     await goal.get_by_label("Skill area").select_option("sql-data-engineering")
     await goal.get_by_label("Target level").select_option("3")
-    await goal.get_by_label("What will be different when it is met?").fill("Write window functions alone.")
+    await goal.get_by_label("What will be different when it is met?").fill(
+        "Write window functions alone."
+    )
     await mentee_page.get_by_label("How often will you meet?").select_option("fortnightly")
     end = add_months(date.today(), 3)
     ends = mentee_page.get_by_role("group", name="When does the mentorship end?")
@@ -79,13 +83,17 @@ async def test_request_accept_agree_and_log_session(pages, axe_script):
     await _check_accessibility(mentor_page, axe_script)
     await mentor_page.get_by_role("button", name="Log the session").click()
 
-    await expect(mentor_page.get_by_role("heading", name=f"{today:%-d %B %Y}, 45 minutes")).to_be_visible()
+    await expect(
+        mentor_page.get_by_role("heading", name=f"{today:%-d %B %Y}, 45 minutes")
+    ).to_be_visible()
     await expect(mentor_page.get_by_text("Ready for LEAD next time.")).to_be_visible()
     await expect(mentor_page.get_by_text("Active", exact=True)).to_be_visible()
     assert (await Mentorship.get(id=mentorship.id)).state == MentorshipState.ACTIVE
 
     await mentee_page.reload()
-    await expect(mentee_page.get_by_role("heading", name=f"{today:%-d %B %Y}, 45 minutes")).to_be_visible()
+    await expect(
+        mentee_page.get_by_role("heading", name=f"{today:%-d %B %Y}, 45 minutes")
+    ).to_be_visible()
     await expect(mentee_page.get_by_text("Ready for LEAD next time.")).to_have_count(0)
 
 
@@ -97,7 +105,9 @@ async def test_form_errors_are_summarised_and_linked(pages, axe_script):
 
     summary = page.get_by_role("alert")
     await expect(summary).to_contain_text("Choose at least one skill area you want help with.")
-    await summary.get_by_role("link", name="Choose at least one skill area you want help with.").click()
+    await summary.get_by_role(
+        "link", name="Choose at least one skill area you want help with."
+    ).click()
     await expect(page.locator("#need-1-skill_area")).to_be_focused()
     await _check_accessibility(page, axe_script)
 

@@ -28,7 +28,9 @@ async def test_member_flags_and_moderator_hides(pages, javascript_enabled):
     await member_page.get_by_label("Identifies a child or family").check()
     await member_page.get_by_label("Tell the moderators more").fill("It names a child")
     await member_page.get_by_role("button", name="Send flag").click()
-    await expect(member_page.get_by_text("Thank you. A moderator will review your flag.")).to_be_visible()
+    await expect(
+        member_page.get_by_text("Thank you. A moderator will review your flag.")
+    ).to_be_visible()
 
     moderator_page = (await pages.open(moderator, javascript_enabled=javascript_enabled)).page
     await moderator_page.goto("/")

@@ -9,6 +9,7 @@ back to the forum.
 import atexit
 import json
 import re
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -36,7 +37,15 @@ _running: dict[str, RunningProvider] = {}
 
 
 def running_provider() -> RunningProvider:
-    """Return the run's provider process, starting it on first use."""
+    """Return the run's provider process, starting it on first use or when it has exited."""
+    current = _running.get("provider")
+    if current is not None and current.process.poll() is not None:
+        print(
+            f"the test OpenID provider exited with code {current.process.returncode}, so it is "
+            f"started again; its log is {current.log_path}",
+            file=sys.stderr,
+        )
+        del _running["provider"]
     if "provider" not in _running:
         directory = Path(tempfile.mkdtemp(prefix="forum-oidc-"))
         provider = start_provider(

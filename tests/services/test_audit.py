@@ -187,3 +187,16 @@ async def test_csv_export_has_header_and_rows():
     assert rows[1][2:6] == ["csvmod", "thread_locked", "thread", "7"]
     assert rows[1][6].startswith("'="), "a formula in a cell must be neutralised"
     assert rows[1][7] == '{"state": "open"}'
+
+
+async def test_promote_command_is_audited():
+    from forum.services.members import do_promote
+
+    member = await make_member(handle="tobepromoted")
+
+    await do_promote("tobepromoted", "moderator")
+
+    entry = await AuditEntry.get(action="member_promoted", target_id=member.id)
+    assert entry.actor_id is None
+    assert entry.before == {"permission": "member"}
+    assert entry.after == {"permission": "moderator"}

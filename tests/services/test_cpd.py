@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -242,3 +243,70 @@ async def test_progress_unknown_profile_falls_back_to_first(skill_areas):
     progress = await cpd.get_progress(member, [], {}, "astronaut")
 
     assert progress.profile.slug == "performance-analyst"
+
+
+async def test_json_export_matches_schema(skill_areas):
+    import jsonschema
+
+    member = await make_member()
+    area = skill_areas["data-quality"]
+    await cpd.do_save_entry(member, _entry(skills=(SkillRow(str(area.id), "1", "3"),)))
+    await cpd.do_save_entry(member, _entry(title="No hours", hours="", ended_on=""))
+    area_names = {a.id: a.name for a in skill_areas.values()}
+
+    document = cpd.entries_to_json(member, await cpd.list_entries(member), area_names, date(2026, 1, 1), None)
+
+    jsonschema.Draft202012Validator(cpd.EXPORT_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(document)
+    skilled = next(entry for entry in document["entries"] if entry["skills"])
+    assert skilled["skills"][0] == {
+        "skill_area_id": area.id, "skill_area": area.name, "level_before": 1, "level_after": 3
+    }
+    assert skilled["hours"] == "7.50"
+
+
+def test_json_schema_rejects_a_wrong_document():
+    import jsonschema
+
+    document = {"schema_version": 1, "member": {"handle": "a", "display_name": "A"}, "generated_at": "x",
+                "start": None, "end": None, "entries": [{"id": "seven"}]}
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, cpd.EXPORT_SCHEMA)
+
+
+def _saved(peer_reflection: str = "", is_draft: bool = False) -> CpdEntry:
+    return CpdEntry(title="x", activity_type="course", started_on=date(2026, 1, 1), peer_reflection=peer_reflection,
+                    is_draft=is_draft)
+
+
+SWE_CASES = [
+    ([], ["Add at least 2 entries.", "Add peer reflection to at least one entry."]),
+    ([_saved("Discussed with my team.")], ["Add 1 more entry, because at least 2 are needed."]),
+    ([_saved(), _saved()], ["Add peer reflection to at least one entry."]),
+    ([_saved(), _saved("Discussed in supervision.")], []),
+    ([_saved(), _saved("Discussed.", is_draft=True)], ["Add 1 more entry, because at least 2 are needed.",
+                                                         "Add peer reflection to at least one entry."]),
+]
+
+
+@pytest.mark.parametrize(("entries", "missing"), SWE_CASES)
+def test_swe_requirement(entries, missing):
+    assert cpd.check_swe_requirement(entries) == missing
+
+
+def test_activity_by_month_counts_saved_entries():
+    entries = [
+        CpdEntry(started_on=date(2026, 3, 5), hours=Decimal("1.5"), is_draft=False),
+        CpdEntry(started_on=date(2026, 3, 20), hours=None, is_draft=False),
+        CpdEntry(started_on=date(2026, 3, 21), hours=Decimal("9"), is_draft=True),
+        CpdEntry(started_on=date(2025, 4, 30), hours=Decimal("2"), is_draft=False),
+        CpdEntry(started_on=date(2025, 3, 31), hours=Decimal("4"), is_draft=False),
+    ]
+
+    months = cpd.activity_by_month(entries, date(2026, 3, 31))
+
+    assert len(months) == 12
+    assert months[0].month == date(2025, 4, 1)
+    assert (months[0].entries, months[0].hours) == (1, Decimal("2"))
+    assert (months[-1].month, months[-1].entries, months[-1].hours) == (date(2026, 3, 1), 2, Decimal("1.5"))
+    assert sum(month.entries for month in months) == 3

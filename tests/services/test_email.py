@@ -90,6 +90,18 @@ async def test_member_without_address_gets_no_email(mail_settings):
     assert not await OutboxMessage.exists()
 
 
+@pytest.mark.parametrize(
+    ("state", "emailed"),
+    [("active", True), ("pending", True), ("suspended", True), ("erased", False), ("rejected", False)],
+)
+async def test_member_state_decides_email(mail_settings, state, emailed):
+    member = await make_member(state=state)
+
+    await _notify(member, "suspended", text="Your account is suspended until 4 January.")
+
+    assert await OutboxMessage.filter(member=member).exists() == emailed
+
+
 async def test_same_idempotency_key_queues_once(mail_settings):
     member = await make_member()
     first = await email.do_queue_email(

@@ -149,9 +149,7 @@ def _brute_force(batch_mentees, batch_mentors, weights, excluded):
     return best_objective, best_total
 
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Determinism and ranking need fewer random batches than optimality.
 FEWER = settings(SETTINGS, max_examples=50)
 
@@ -228,7 +226,12 @@ def test_ranking_is_sorted_eligible_and_consistent(batch):
 
 
 def _mentee(**fields) -> Mentee:
-    defaults = {"request_id": 1, "mentee_id": 1, "needs": (Need(10, 1, 3, 3),), "organisation_id": 5}
+    defaults = {
+        "request_id": 1,
+        "mentee_id": 1,
+        "needs": (Need(10, 1, 3, 3),),
+        "organisation_id": 5,
+    }
     return Mentee(**{**defaults, **fields})
 
 
@@ -323,13 +326,43 @@ SCORE_CASES = [
         "skill",
         0.75,
     ),
-    ("two of four goal words shared", {"goals": "sql dax census python"}, {"offer": "sql and dax"}, "goals", 0.5),
+    (
+        "two of four goal words shared",
+        {"goals": "sql dax census python"},
+        {"offer": "sql and dax"},
+        "goals",
+        0.5,
+    ),
     ("no goal words", {"goals": ""}, {"offer": "sql"}, "goals", 0.0),
-    ("shared system only", {"systems": frozenset({"mosaic"})}, {"systems": frozenset({"mosaic"})}, "context", 0.6),
-    ("shared return only", {"returns": frozenset({"ssda903"})}, {"returns": frozenset({"ssda903"})}, "context", 0.4),
-    ("format not offered", {"formats": frozenset({"in_person"})}, {"formats": frozenset({"video"})}, "format", 0.0),
+    (
+        "shared system only",
+        {"systems": frozenset({"mosaic"})},
+        {"systems": frozenset({"mosaic"})},
+        "context",
+        0.6,
+    ),
+    (
+        "shared return only",
+        {"returns": frozenset({"ssda903"})},
+        {"returns": frozenset({"ssda903"})},
+        "context",
+        0.4,
+    ),
+    (
+        "format not offered",
+        {"formats": frozenset({"in_person"})},
+        {"formats": frozenset({"video"})},
+        "format",
+        0.0,
+    ),
     ("no format stated", {}, {"formats": frozenset({"video"})}, "format", 1.0),
-    ("different role asked the same", {"prefers_same_role": True, "role_id": 1}, {"role_id": 2}, "preference", 0.0),
+    (
+        "different role asked the same",
+        {"prefers_same_role": True, "role_id": 1},
+        {"role_id": 2},
+        "preference",
+        0.0,
+    ),
     ("no preference stated", {}, {}, "preference", 1.0),
     ("half the waiting boost", {"waiting_days": 30}, {}, "waiting", 0.5),
 ]
@@ -406,7 +439,9 @@ def test_explanation_names_each_reason():
         prefers_other_organisation=True,
         waiting_days=20,
     )
-    mentor = _mentor(offer="dax measures", formats=frozenset({"video"}), systems=frozenset({"mosaic"}))
+    mentor = _mentor(
+        offer="dax measures", formats=frozenset({"video"}), systems=frozenset({"mosaic"})
+    )
     pair = score_pair(mentee, mentor, Weights(), {10: 2})
 
     sentences = explain(pair, {10: "Power BI"}, {"mosaic": "Mosaic", "video": "Video call"})
@@ -425,10 +460,14 @@ def test_explanation_names_each_reason():
 def test_oversubscribed_batch_fills_every_place():
     rng = random.Random(3)
     batch_mentors = [
-        _mentor(mentor_id=1000 + n, levels={10: 4, 11: rng.randint(2, 4)}, free_places=rng.randint(1, 3))
+        _mentor(
+            mentor_id=1000 + n, levels={10: 4, 11: rng.randint(2, 4)}, free_places=rng.randint(1, 3)
+        )
         for n in range(40)
     ]
-    batch_mentees = [_mentee(request_id=n, mentee_id=n, waiting_days=rng.randint(0, 60)) for n in range(1, 201)]
+    batch_mentees = [
+        _mentee(request_id=n, mentee_id=n, waiting_days=rng.randint(0, 60)) for n in range(1, 201)
+    ]
 
     result = assign(batch_mentees, batch_mentors, Weights())
 

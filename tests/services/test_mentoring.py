@@ -9,7 +9,8 @@ import pytest
 from forum.errors import NotFound, TransitionRefused, ValidationFailed
 from forum.services import match_runs, mentoring
 from forum.services.browsing import get_taxonomy
-from forum.services.mentoring import (
+from forum.services.mentoring import transition_message
+from forum.services.mentoring_forms import (
     AgreementDraft,
     GoalDraft,
     NeedDraft,
@@ -17,7 +18,6 @@ from forum.services.mentoring import (
     RequestDraft,
     SessionDraft,
     add_months,
-    transition_message,
 )
 from models import (
     AuditEntry,
@@ -45,16 +45,22 @@ def _agreement(months: int = 3) -> AgreementDraft:
     return AgreementDraft(
         goals=(GoalDraft("sql-data-engineering", "3", "Write window functions for episodes."),),
         cadence="fortnightly",
-        end_day=str(end.day), end_month=str(end.month), end_year=str(end.year),
+        end_day=str(end.day),
+        end_month=str(end.month),
+        end_year=str(end.year),
     )
 
 
 def _session(day: date | None = None, minutes: int = 45) -> SessionDraft:
     day = day or date.today()
     return SessionDraft(
-        held_day=str(day.day), held_month=str(day.month), held_year=str(day.year),
-        minutes=str(minutes), skill_areas=("sql-data-engineering",),
-        shared_notes="We looked at `LAG` over episodes.", private_notes="Needs more practice.",
+        held_day=str(day.day),
+        held_month=str(day.month),
+        held_year=str(day.year),
+        minutes=str(minutes),
+        skill_areas=("sql-data-engineering",),
+        shared_notes="We looked at `LAG` over episodes.",
+        private_notes="Needs more practice.",
     )
 
 
@@ -77,7 +83,9 @@ class Pair:
 
     async def ask(self, now=None):
         request = await make_mentoring_request(self.mentee)
-        self.mentorship = await mentoring.do_ask_mentor(self.mentee, request, self.mentor.id, now=now)
+        self.mentorship = await mentoring.do_ask_mentor(
+            self.mentee, request, self.mentor.id, now=now
+        )
         return self.mentorship
 
     async def step(self, step: MentorshipStep):
@@ -94,7 +102,9 @@ class Pair:
         elif step == MentorshipStep.AGREE:
             await mentoring.do_record_agreement(self.mentee, m, _agreement(), self.taxonomy)
         elif step == MentorshipStep.START:
-            await mentoring.do_log_session(self.mentor, m, _session(), self.taxonomy, max_length=20000)
+            await mentoring.do_log_session(
+                self.mentor, m, _session(), self.taxonomy, max_length=20000
+            )
         elif step == MentorshipStep.EXTEND:
             agreement = await MentorshipAgreement.filter(mentorship_id=m.id).first()
             end = add_months(agreement.end_on if agreement else date.today(), 1)
@@ -115,8 +125,18 @@ PATHS = {
     S.WITHDRAWN: [MentorshipStep.WITHDRAW],
     S.AGREED: [MentorshipStep.ACCEPT, MentorshipStep.AGREE],
     S.ACTIVE: [MentorshipStep.ACCEPT, MentorshipStep.AGREE, MentorshipStep.START],
-    S.EXTENDED: [MentorshipStep.ACCEPT, MentorshipStep.AGREE, MentorshipStep.START, MentorshipStep.EXTEND],
-    S.COMPLETED: [MentorshipStep.ACCEPT, MentorshipStep.AGREE, MentorshipStep.START, MentorshipStep.COMPLETE],
+    S.EXTENDED: [
+        MentorshipStep.ACCEPT,
+        MentorshipStep.AGREE,
+        MentorshipStep.START,
+        MentorshipStep.EXTEND,
+    ],
+    S.COMPLETED: [
+        MentorshipStep.ACCEPT,
+        MentorshipStep.AGREE,
+        MentorshipStep.START,
+        MentorshipStep.COMPLETE,
+    ],
     S.CLOSED_EARLY: [MentorshipStep.ACCEPT, MentorshipStep.CLOSE_EARLY],
 }
 
@@ -135,7 +155,8 @@ ILLEGAL = [
     (state, step)
     for state in MentorshipState
     for step in MentorshipStep
-    if (state, step) not in MENTORSHIP_TRANSITIONS and step != MentorshipStep.EXPIRE
+    if (state, step) not in MENTORSHIP_TRANSITIONS
+    and step != MentorshipStep.EXPIRE
     # Logging a session is how a mentorship starts, and stays allowed once it runs.
     and not (step == MentorshipStep.START and state in (S.ACTIVE, S.EXTENDED))
 ]
@@ -173,25 +194,43 @@ async def test_expiry_leaves_other_states_alone(state):
 
 # Every sentence a member can see when a change is refused, word for word.
 MESSAGE_CASES = [
-    (S.DECLINED, MentorshipStep.ACCEPT,
-     "You cannot accept this mentorship because it is declined. It has ended, so nothing more "
-     "can change. Make a new request if you want more mentoring."),
-    (S.REQUESTED, MentorshipStep.AGREE,
-     "You cannot record an agreement for this mentorship because it is waiting for the mentor's "
-     "answer. Wait for the mentor to accept or decline."),
-    (S.ACCEPTED, MentorshipStep.COMPLETE,
-     "You cannot complete this mentorship because it is accepted and waiting for an agreement. "
-     "Record your agreement first."),
-    (S.AGREED, MentorshipStep.EXTEND,
-     "You cannot extend this mentorship because it is agreed and waiting for its first session. "
-     "Log your first session first."),
+    (
+        S.DECLINED,
+        MentorshipStep.ACCEPT,
+        "You cannot accept this mentorship because it is declined. It has ended, so nothing more "
+        "can change. Make a new request if you want more mentoring.",
+    ),
+    (
+        S.REQUESTED,
+        MentorshipStep.AGREE,
+        "You cannot record an agreement for this mentorship because it is waiting for the mentor's "
+        "answer. Wait for the mentor to accept or decline.",
+    ),
+    (
+        S.ACCEPTED,
+        MentorshipStep.COMPLETE,
+        "You cannot complete this mentorship because it is accepted and waiting for an agreement. "
+        "Record your agreement first.",
+    ),
+    (
+        S.AGREED,
+        MentorshipStep.EXTEND,
+        "You cannot extend this mentorship because it is agreed and waiting for its first session. "
+        "Log your first session first.",
+    ),
     (S.ACTIVE, MentorshipStep.ACCEPT, "You cannot accept this mentorship because it is active."),
-    (S.COMPLETED, MentorshipStep.CLOSE_EARLY,
-     "You cannot close this mentorship because it is completed. It has ended, so nothing more "
-     "can change. Make a new request if you want more mentoring."),
-    (S.WITHDRAWN, MentorshipStep.WITHDRAW,
-     "You cannot withdraw this mentorship because it is withdrawn. It has ended, so nothing "
-     "more can change. Make a new request if you want more mentoring."),
+    (
+        S.COMPLETED,
+        MentorshipStep.CLOSE_EARLY,
+        "You cannot close this mentorship because it is completed. It has ended, so nothing more "
+        "can change. Make a new request if you want more mentoring.",
+    ),
+    (
+        S.WITHDRAWN,
+        MentorshipStep.WITHDRAW,
+        "You cannot withdraw this mentorship because it is withdrawn. It has ended, so nothing "
+        "more can change. Make a new request if you want more mentoring.",
+    ),
 ]
 
 
@@ -250,7 +289,10 @@ async def test_decline_reopens_request_and_tells_mentee_why():
 
 @pytest.mark.parametrize(
     ("reason", "expected"),
-    [("", "Give a reason of at least 10 characters."), ("Too busy", "Give a reason of at least 10 characters.")],
+    [
+        ("", "Give a reason of at least 10 characters."),
+        ("Too busy", "Give a reason of at least 10 characters."),
+    ],
 )
 async def test_decline_needs_a_reason(reason, expected):
     pair = await _pair_in(S.REQUESTED)
@@ -336,7 +378,9 @@ async def test_quiet_pair_reminded_every_four_weeks():
     second = await mentoring.do_remind_quiet_pairs(now=last + timedelta(days=58))
 
     assert (soon, first, repeat, second) == (0, 1, 0, 1)
-    reminded = await Notification.filter(kind="mentoring_reminder").values_list("member_id", flat=True)
+    reminded = await Notification.filter(kind="mentoring_reminder").values_list(
+        "member_id", flat=True
+    )
     assert sorted(reminded) == sorted([pair.mentor.id, pair.mentee.id] * 2)
 
 
@@ -344,23 +388,35 @@ async def test_agreed_pair_without_sessions_is_reminded():
     pair = await _pair_in(S.AGREED)
 
     assert await mentoring.do_remind_quiet_pairs(now=datetime.now(UTC) + timedelta(days=29)) == 1
+    reminded = await Notification.filter(kind="mentoring_reminder").values_list(
+        "member_id", flat=True
+    )
+    assert sorted(reminded) == sorted([pair.mentor.id, pair.mentee.id])
 
 
 async def test_session_and_completion_write_cpd_events_for_both():
     pair = await _pair_in(S.COMPLETED)
 
-    events = await MentoringEvent.filter(mentorship_id=pair.mentorship.id).order_by("kind", "member_id")
+    events = await MentoringEvent.filter(mentorship_id=pair.mentorship.id).order_by(
+        "kind", "member_id"
+    )
     kinds = sorted((event.kind, event.data["side"]) for event in events)
     assert kinds == [
-        ("mentorship_completed", "mentee"), ("mentorship_completed", "mentor"),
-        ("session_logged", "mentee"), ("session_logged", "mentor"),
+        ("mentorship_completed", "mentee"),
+        ("mentorship_completed", "mentor"),
+        ("session_logged", "mentee"),
+        ("session_logged", "mentor"),
     ]
-    session_event = next(e for e in events if e.kind == "session_logged" and e.member_id == pair.mentee.id)
+    session_event = next(
+        e for e in events if e.kind == "session_logged" and e.member_id == pair.mentee.id
+    )
     assert session_event.data["minutes"] == 45
     assert session_event.data["skill_areas"] == ["SQL and data engineering"]
     assert session_event.data["other_name"] == pair.mentor.display_name
     assert "private_notes" not in session_event.data
-    completed = next(e for e in events if e.kind == "mentorship_completed" and e.member_id == pair.mentor.id)
+    completed = next(
+        e for e in events if e.kind == "mentorship_completed" and e.member_id == pair.mentor.id
+    )
     assert completed.data["session_count"] == 1
     assert completed.data["goals"][0]["skill_area"] == "SQL and data engineering"
     assert all(event.processed_at is None for event in events)
@@ -402,7 +458,9 @@ async def test_moderator_opens_space_only_with_an_audited_reason():
     assert space.as_moderator is True
     entry = await AuditEntry.get(action="open_mentorship_space")
     assert (entry.actor_id, entry.target_id, entry.reason) == (
-        moderator.id, pair.mentorship.id, "A flag says a message was abusive."
+        moderator.id,
+        pair.mentorship.id,
+        "A flag says a message was abusive.",
     )
 
 
@@ -410,10 +468,14 @@ async def test_message_notifies_only_the_other_side():
     pair = await _pair_in(S.ACCEPTED)
     bystander = await make_member()
 
-    await mentoring.do_send_message(pair.mentee, pair.mentorship, "Shall we meet on Tuesday?", max_length=20000)
+    await mentoring.do_send_message(
+        pair.mentee, pair.mentorship, "Shall we meet on Tuesday?", max_length=20000
+    )
 
     notified = await Notification.filter(kind="mentoring_message").values_list("member_id", "text")
-    assert notified == [(pair.mentor.id, f"{pair.mentee.display_name} sent you a message in your mentorship space.")]
+    assert notified == [
+        (pair.mentor.id, f"{pair.mentee.display_name} sent you a message in your mentorship space.")
+    ]
     assert await Notification.filter(member_id=bystander.id).count() == 0
 
 
@@ -430,7 +492,11 @@ async def test_feedback_once_after_the_end():
 
 
 REQUEST_CASES = [
-    ("no skill area", {"needs": ()}, {"need-1-skill_area": "Choose at least one skill area you want help with."}),
+    (
+        "no skill area",
+        {"needs": ()},
+        {"need-1-skill_area": "Choose at least one skill area you want help with."},
+    ),
     (
         "target not above current",
         {"needs": (NeedDraft("power-bi", "2", "2", "2"),)},
@@ -452,18 +518,26 @@ REQUEST_CASES = [
         {"timeframe_months": "13"},
         {"timeframe_months": "Choose how long you would like mentoring for, from 1 to 12 months."},
     ),
-    ("unknown format", {"formats": ("carrier-pigeon",)}, {"formats": "Choose formats from the list."}),
+    (
+        "unknown format",
+        {"formats": ("carrier-pigeon",)},
+        {"formats": "Choose formats from the list."},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in REQUEST_CASES], ids=[c[0] for c in REQUEST_CASES])
+@pytest.mark.parametrize(
+    ("fields", "expected"), [c[1:] for c in REQUEST_CASES], ids=[c[0] for c in REQUEST_CASES]
+)
 async def test_request_validation(fields, expected):
     draft = RequestDraft(
         **{"needs": (NeedDraft("power-bi", "1", "3", "3"),), "goals": "Learn DAX.", **fields}
     )
 
     with pytest.raises(ValidationFailed) as failed:
-        await mentoring.do_create_request(await make_member(), draft, await get_taxonomy(), max_length=20000)
+        await mentoring.do_create_request(
+            await make_member(), draft, await get_taxonomy(), max_length=20000
+        )
 
     assert failed.value.errors == expected
 
@@ -473,7 +547,9 @@ async def test_one_open_request_per_skill_area():
     await make_mentoring_request(mentee, needs=(("power-bi", 1, 3, 3),))
 
     with pytest.raises(ValidationFailed) as failed:
-        await make_mentoring_request(mentee, needs=(("sql-data-engineering", 1, 2, 2), ("power-bi", 0, 2, 3)))
+        await make_mentoring_request(
+            mentee, needs=(("sql-data-engineering", 1, 2, 2), ("power-bi", 0, 2, 3))
+        )
 
     assert failed.value.errors == {
         "need-1-skill_area": "You already have an open request for Power BI. Close that request "
@@ -491,19 +567,37 @@ PROFILE_CASES = [
         {"levels": {"power-bi": "1"}},
         {"levels": "Choose working, practitioner or expert for each skill area you offer."},
     ),
-    ("capacity above ten", {"capacity": "11"}, {"capacity": "Enter how many mentees you can take at once, from 0 to 10."}),
-    ("capacity not a number", {"capacity": "two"}, {"capacity": "Enter how many mentees you can take at once, from 0 to 10."}),
+    (
+        "capacity above ten",
+        {"capacity": "11"},
+        {"capacity": "Enter how many mentees you can take at once, from 0 to 10."},
+    ),
+    (
+        "capacity not a number",
+        {"capacity": "two"},
+        {"capacity": "Enter how many mentees you can take at once, from 0 to 10."},
+    ),
     ("no format", {"formats": ()}, {"formats": "Choose at least one way you can meet mentees."}),
-    ("unknown system", {"systems": ("abacus",)}, {"systems": "Choose case management systems from the list."}),
+    (
+        "unknown system",
+        {"systems": ("abacus",)},
+        {"systems": "Choose case management systems from the list."},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in PROFILE_CASES], ids=[c[0] for c in PROFILE_CASES])
+@pytest.mark.parametrize(
+    ("fields", "expected"), [c[1:] for c in PROFILE_CASES], ids=[c[0] for c in PROFILE_CASES]
+)
 async def test_profile_validation(fields, expected):
-    draft = ProfileDraft(**{"levels": {"power-bi": "3"}, "capacity": "2", "formats": ("video",), **fields})
+    draft = ProfileDraft(
+        **{"levels": {"power-bi": "3"}, "capacity": "2", "formats": ("video",), **fields}
+    )
 
     with pytest.raises(ValidationFailed) as failed:
-        await mentoring.do_save_mentor_profile(await make_member(permission="mentor"), draft, await get_taxonomy())
+        await mentoring.do_save_mentor_profile(
+            await make_member(permission="mentor"), draft, await get_taxonomy()
+        )
 
     assert failed.value.errors == expected
 
@@ -540,8 +634,16 @@ AGREEMENT_CASES = [
         {"goal-1-skill_area": "Agree at most 3 goals."},
     ),
     ("no cadence", {"cadence": ""}, {"cadence": "Choose how often you will meet."}),
-    ("end too soon", _end(0, 20), {"end_on": "The end date must be at least one month from today."}),
-    ("end too late", _end(12, 1), {"end_on": "The end date must be no more than twelve months from today."}),
+    (
+        "end too soon",
+        _end(0, 20),
+        {"end_on": "The end date must be at least one month from today."},
+    ),
+    (
+        "end too late",
+        _end(12, 1),
+        {"end_on": "The end date must be no more than twelve months from today."},
+    ),
     (
         "end not a date",
         {"end_day": "31", "end_month": "2", "end_year": "2027"},
@@ -550,7 +652,9 @@ AGREEMENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in AGREEMENT_CASES], ids=[c[0] for c in AGREEMENT_CASES])
+@pytest.mark.parametrize(
+    ("fields", "expected"), [c[1:] for c in AGREEMENT_CASES], ids=[c[0] for c in AGREEMENT_CASES]
+)
 async def test_agreement_validation(fields, expected):
     pair = await _pair_in(S.ACCEPTED)
     base = _agreement()
@@ -564,20 +668,35 @@ async def test_agreement_validation(fields, expected):
 
 
 SESSION_CASES = [
-    ("future date", {"held_day": "1", "held_month": "1", "held_year": str(date.today().year + 1)},
-     {"held_on": "The session date must be today or in the past."}),
-    ("too short", {"minutes": "2"}, {"minutes": "Enter how long the session lasted, from 5 to 480 minutes."}),
-    ("no skill area", {"skill_areas": ()}, {"skill_areas": "Choose at least one skill area the session covered."}),
+    (
+        "future date",
+        {"held_day": "1", "held_month": "1", "held_year": str(date.today().year + 1)},
+        {"held_on": "The session date must be today or in the past."},
+    ),
+    (
+        "too short",
+        {"minutes": "2"},
+        {"minutes": "Enter how long the session lasted, from 5 to 480 minutes."},
+    ),
+    (
+        "no skill area",
+        {"skill_areas": ()},
+        {"skill_areas": "Choose at least one skill area the session covered."},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in SESSION_CASES], ids=[c[0] for c in SESSION_CASES])
+@pytest.mark.parametrize(
+    ("fields", "expected"), [c[1:] for c in SESSION_CASES], ids=[c[0] for c in SESSION_CASES]
+)
 async def test_session_validation(fields, expected):
     pair = await _pair_in(S.AGREED)
     draft = SessionDraft(**{**vars(_session()), **fields})
 
     with pytest.raises(ValidationFailed) as failed:
-        await mentoring.do_log_session(pair.mentor, pair.mentorship, draft, pair.taxonomy, max_length=20000)
+        await mentoring.do_log_session(
+            pair.mentor, pair.mentorship, draft, pair.taxonomy, max_length=20000
+        )
 
     assert failed.value.errors == expected
 
@@ -587,7 +706,10 @@ async def test_session_before_the_mentorship_began_is_refused():
 
     with pytest.raises(ValidationFailed) as failed:
         await mentoring.do_log_session(
-            pair.mentor, pair.mentorship, _session(date.today() - timedelta(days=3)), pair.taxonomy,
+            pair.mentor,
+            pair.mentorship,
+            _session(date.today() - timedelta(days=3)),
+            pair.taxonomy,
             max_length=20000,
         )
 
@@ -596,8 +718,18 @@ async def test_session_before_the_mentorship_began_is_refused():
 
 
 ASK_CASES = [
-    ("paused mentor", {"accepting": False}, {}, "That mentor has no free place now, or has paused mentoring. Choose another mentor."),
-    ("full mentor", {"capacity": 0}, {}, "That mentor has no free place now, or has paused mentoring. Choose another mentor."),
+    (
+        "paused mentor",
+        {"accepting": False},
+        {},
+        "That mentor has no free place now, or has paused mentoring. Choose another mentor.",
+    ),
+    (
+        "full mentor",
+        {"capacity": 0},
+        {},
+        "That mentor has no free place now, or has paused mentoring. Choose another mentor.",
+    ),
     (
         "mentor below target",
         {"levels": {"sql-data-engineering": 2}},
@@ -614,7 +746,11 @@ ASK_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("mentor_fields", "request_fields", "expected"), [c[1:] for c in ASK_CASES], ids=[c[0] for c in ASK_CASES])
+@pytest.mark.parametrize(
+    ("mentor_fields", "request_fields", "expected"),
+    [c[1:] for c in ASK_CASES],
+    ids=[c[0] for c in ASK_CASES],
+)
 async def test_ask_refused_when_a_hard_filter_fails(mentor_fields, request_fields, expected):
     organisation = await make_organisation()
     same_org = mentor_fields.pop("same_org", False)
@@ -650,7 +786,9 @@ async def test_mentor_declined_before_is_not_suggested_again():
 
 
 async def test_suggestions_list_five_best_with_reasons():
-    mentors = [await make_mentor(levels={"sql-data-engineering": 4 if n % 2 else 3}) for n in range(7)]
+    mentors = [
+        await make_mentor(levels={"sql-data-engineering": 4 if n % 2 else 3}) for n in range(7)
+    ]
     mentee = await make_member()
     request = await make_mentoring_request(mentee)
 
@@ -665,7 +803,9 @@ async def test_suggestions_list_five_best_with_reasons():
 async def test_full_mentor_is_not_suggested():
     full = await make_mentor(capacity=1)
     taken = await make_member()
-    await mentoring.do_accept(full, await mentoring.do_ask_mentor(taken, await make_mentoring_request(taken), full.id))
+    await mentoring.do_accept(
+        full, await mentoring.do_ask_mentor(taken, await make_mentoring_request(taken), full.id)
+    )
     mentee = await make_member()
     request = await make_mentoring_request(mentee)
 
@@ -692,7 +832,9 @@ async def test_batch_run_dry_run_and_publish():
     assert suggestion.explanation
 
     assert await match_runs.do_publish_run(admin, outcome.run.id) == 1
-    notified = await Notification.filter(kind="mentoring_suggestion").values_list("member_id", flat=True)
+    notified = await Notification.filter(kind="mentoring_suggestion").values_list(
+        "member_id", flat=True
+    )
     request = await MentoringRequest.get(id=suggestion.request_id)
     assert notified == [request.mentee_id]
     with pytest.raises(TransitionRefused, match="already been published"):
@@ -719,13 +861,27 @@ async def test_asking_from_a_published_suggestion_links_it():
 WEIGHT_CASES = [
     ("negative", {"skill": "-1"}, {"skill": "Enter a whole number from 0 to 100."}),
     ("too high", {"min_score": "101"}, {"min_score": "Enter a whole number from 0 to 100."}),
-    ("penalty too high", {"load_penalty": "21"}, {"load_penalty": "Enter a whole number from 0 to 20."}),
-    ("boost days zero", {"full_boost_days": "0"}, {"full_boost_days": "Enter a whole number from 1 to 365."}),
-    ("all factors zero", dict.fromkeys(match_runs.matching.FACTORS, "0"), {"skill": "Give at least one factor a weight above 0."}),
+    (
+        "penalty too high",
+        {"load_penalty": "21"},
+        {"load_penalty": "Enter a whole number from 0 to 20."},
+    ),
+    (
+        "boost days zero",
+        {"full_boost_days": "0"},
+        {"full_boost_days": "Enter a whole number from 1 to 365."},
+    ),
+    (
+        "all factors zero",
+        dict.fromkeys(match_runs.matching.FACTORS, "0"),
+        {"skill": "Give at least one factor a weight above 0."},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in WEIGHT_CASES], ids=[c[0] for c in WEIGHT_CASES])
+@pytest.mark.parametrize(
+    ("fields", "expected"), [c[1:] for c in WEIGHT_CASES], ids=[c[0] for c in WEIGHT_CASES]
+)
 async def test_weights_validation(fields, expected):
     form = {name: str(value) for name, value in vars(match_runs.matching.Weights()).items()}
 
@@ -746,15 +902,39 @@ async def test_weights_change_is_audited_and_used():
     assert (entry.before["min_score"], entry.after["min_score"]) == (40, 55)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="three connections wait on one row lock only on PostgreSQL")
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="three connections wait on one row lock only on PostgreSQL"
+)
 async def test_three_accepts_for_two_places():
     mentor = await make_mentor(capacity=2)
     mentorships = []
     for _ in range(3):
         mentee = await make_member()
-        mentorships.append(await mentoring.do_ask_mentor(mentee, await make_mentoring_request(mentee), mentor.id))
+        mentorships.append(
+            await mentoring.do_ask_mentor(mentee, await make_mentoring_request(mentee), mentor.id)
+        )
 
-    results = await asyncio.gather(*(mentoring.do_accept(mentor, m) for m in mentorships), return_exceptions=True)
+    results = await asyncio.gather(
+        *(mentoring.do_accept(mentor, m) for m in mentorships), return_exceptions=True
+    )
 
     assert sum(r is None for r in results) == 2, results
     assert (await MentorProfile.get(member_id=mentor.id)).mentee_count == 2
+
+
+async def test_demo_mentoring_content_loads_once():
+    from forum.services.demo import do_load_demo
+    from models import MentoringSession, MentorshipFeedback
+
+    await do_load_demo()
+    await do_load_demo()
+
+    assert await MentorProfile.all().count() == 4
+    assert await MentoringRequest.filter(state=RequestState.OPEN).count() == 3
+    states = sorted(await Mentorship.all().values_list("state", flat=True))
+    assert states == [S.ACTIVE, S.COMPLETED]
+    active = await Mentorship.get(state=S.ACTIVE).select_related("mentor")
+    assert await MentoringSession.filter(mentorship_id=active.id).count() == 2
+    assert (await MentorProfile.get(member_id=active.mentor_id)).mentee_count == 1
+    assert await MentorshipFeedback.all().count() == 2
+    assert await MentoringEvent.all().count() == 2 * (2 + 3 + 1)

@@ -5,6 +5,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tortoise import connections
 
 from forum.auth.policy import Action, can, require
 from forum.auth.sessions import do_start_session, get_session_member
@@ -33,6 +34,7 @@ from models import (
     Thread,
     ThreadState,
 )
+from tests.conftest import IS_POSTGRES
 from tests.factories import SECRET_KEY, make_member, make_organisation, make_thread
 
 
@@ -342,6 +344,32 @@ async def test_redaction_leaves_no_trace_in_any_revision():
     assert all(
         "Jayden" not in str(entry.before) + str(entry.after) + entry.reason for entry in entries
     )
+
+
+async def _indexed_post_ids(word: str) -> list[int]:
+    """Read the search index itself, not the search service, which skips redacted posts."""
+    connection = connections.get("default")
+    if IS_POSTGRES:
+        rows = await connection.execute_query_dict(
+            "SELECT post_id FROM post_search WHERE document @@ plainto_tsquery('english', $1)",
+            [word],
+        )
+        return [row["post_id"] for row in rows]
+    rows = await connection.execute_query_dict(
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [word]
+    )
+    return [row["rowid"] for row in rows]
+
+
+async def test_redaction_purges_search_index():
+    post = await _reply(await make_thread(), body="The Wolverhampton placement details")
+    assert post.id in await _indexed_post_ids("Wolverhampton")
+
+    await moderation_threads.do_redact_post(
+        await _moderator(), await _post(post.id), "Named a place"
+    )
+
+    assert await _indexed_post_ids("Wolverhampton") == []
 
 
 async def test_redaction_cannot_be_repeated_or_edited_away():

@@ -156,6 +156,19 @@ async def test_phrase_needs_words_in_order():
     assert await _found_post_ids('"legal status"') == [in_order.id]
 
 
+async def test_postgres_checks_phrase_in_newest_posts_only(monkeypatch):
+    monkeypatch.setattr(search, "PHRASE_SCAN_LIMIT", 2)
+    thread = await make_thread(title="Questions about recording legal information")
+    oldest = await make_reply(thread, body="The legal status changed in March.")
+    for _ in range(3):
+        await make_reply(thread, body="Legal advice on the status of the case.")
+
+    found = await _found_post_ids('"legal status"')
+
+    # SQLite's index stores word positions, so it has no such limit.
+    assert found == ([] if IS_POSTGRES else [oldest.id])
+
+
 async def test_exclusion_drops_posts_with_word():
     thread = await make_thread(title="Questions about episodes in the return")
     await make_reply(thread, body="The episode and the placement both changed.")

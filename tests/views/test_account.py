@@ -22,6 +22,7 @@ def _production_settings(database_url: str) -> Settings:
         dev_sign_in=False,
         secure_cookies=True,
         base_url="https://forum.example.org",
+        signing_key="-----BEGIN PRIVATE KEY-----\nnot read by these tests\n-----END PRIVATE KEY-----",
     )
 
 

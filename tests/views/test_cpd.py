@@ -45,11 +45,11 @@ async def test_entry_form_asks_to_confirm_personal_data(sign_in):
     client = await sign_in(member)
     form = {**ENTRY_FORM, "impact": "Helped the family at SW1A 1AA."}
 
-    asked = await client.post("/cpd/entries/new", form=form)
+    flagged = await client.post("/cpd/entries/new", form=form)
     confirmed = await client.post("/cpd/entries/new", form={**form, "personal_data_confirmed": "yes"})
 
-    assert asked.status_code == 422
-    assert "postcode" in await asked.get_data(as_text=True)
+    assert flagged.status_code == 422
+    assert "postcode" in await flagged.get_data(as_text=True)
     assert confirmed.status_code == 303
 
 
@@ -148,3 +148,122 @@ async def test_record_shows_chart_and_table_for_profile(sign_in):
     assert 'aria-labelledby="progress-chart-title"' in html
     assert "Levels against the Data engineer profile" in html
     assert "Gap" in html
+
+
+async def test_json_export_downloads(sign_in):
+    import json
+
+    client = await sign_in(await make_member())
+    await client.post("/cpd/entries/new", form=ENTRY_FORM)
+
+    response = await client.get("/cpd/export.json")
+
+    document = json.loads(await response.get_data(as_text=True))
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert [entry["title"] for entry in document["entries"]] == ["Data protection refresher"]
+
+
+async def test_schema_is_published(client):
+    response = await client.get("/cpd/export.schema.json")
+
+    assert response.status_code == 200
+    assert "CPD record export" in await response.get_data(as_text=True)
+
+
+async def test_portfolio_and_swe_show_saved_entries_only(sign_in):
+    member = await make_member()
+    client = await sign_in(member)
+    await client.post("/cpd/entries/new", form={**ENTRY_FORM, "peer_reflection": "Talked it over with Ann."})
+    await CpdEntry.create(member_id=member.id, title="Unreviewed draft", activity_type="other",
+                          started_on="2026-01-01", is_draft=True, provenance="drafted", source_key="test:draft")
+
+    portfolio = await (await client.get("/cpd/portfolio")).get_data(as_text=True)
+    swe = await (await client.get("/cpd/social-work-england?start=2026-01-01")).get_data(as_text=True)
+
+    assert "Data protection refresher" in portfolio
+    assert "Unreviewed draft" not in portfolio
+    assert swe.index("Type of CPD") < swe.index("Description and relevance") < swe.index("Peer reflection")
+    assert "Add 1 more entry, because at least 2 are needed." in swe
+    assert "Unreviewed draft" not in swe
+
+
+async def test_export_pages_query_count_constant(sign_in, count_queries, skill_areas):
+    member = await make_member()
+    client = await sign_in(member)
+    counts = {}
+    for size in (1, 8):
+        await _fill_record(member, size, skill_areas["data-quality"].id)
+        for path in ("/cpd/export.csv", "/cpd/export.json", "/cpd/portfolio", "/cpd/social-work-england"):
+            count_queries.statements.clear()
+            assert (await client.get(path)).status_code == 200
+            counts.setdefault(path, []).append(count_queries.count)
+
+    assert all(small == large for small, large in counts.values()), counts
+
+
+# Credentials -------------------------------------------------------------------------------
+
+
+async def test_issue_then_verify_on_public_page(sign_in, client, skill_areas):
+    import re
+
+    member = await make_member()
+    await _fill_record(member, 2, skill_areas["data-quality"].id)
+    signed_in = await sign_in(member)
+
+    issued = await signed_in.post("/cpd/credentials", form={"skill_area": str(skill_areas["data-quality"].id)})
+    token = re.search(r'<textarea class="govuk-textarea" id="credential" rows="10" readonly>([^<]+)</textarea>',
+                      await issued.get_data(as_text=True)).group(1)
+    checked = await signed_in.post("/credentials/verify", form={"credential": token})
+
+    assert issued.status_code == 200
+    html = await checked.get_data(as_text=True)
+    assert "The credential is valid." in html
+    assert "Not revoked." in html
+
+
+async def test_verify_page_open_to_visitors(client):
+    response = await client.get("/credentials/verify")
+
+    assert response.status_code == 200
+
+
+async def test_verify_needs_a_credential(sign_in):
+    client = await sign_in(await make_member())
+
+    response = await client.post("/credentials/verify", form={"credential": " "})
+
+    assert response.status_code == 422
+    assert "Paste the credential to check." in await response.get_data(as_text=True)
+
+
+async def test_jwks_is_published(client):
+    response = await client.get("/.well-known/jwks.json")
+
+    keys = (await response.get_json())["keys"]
+    assert [key["kty"] for key in keys] == ["EC"]
+    assert "d" not in keys[0]
+
+
+async def test_issue_without_evidence_is_refused(sign_in, skill_areas):
+    client = await sign_in(await make_member())
+
+    response = await client.post("/cpd/credentials", form={"skill_area": str(skill_areas["python"].id)})
+
+    assert response.status_code == 422
+
+
+async def test_credential_pages_query_count(client, count_queries):
+    for path in ("/credentials/verify", "/.well-known/jwks.json"):
+        count_queries.statements.clear()
+        assert (await client.get(path)).status_code == 200
+        assert count_queries.count <= 2, (path, count_queries.statements)
+
+
+async def test_record_shows_timeline_with_table(sign_in):
+    client = await sign_in(await make_member())
+
+    html = await (await client.get("/cpd")).get_data(as_text=True)
+
+    assert 'aria-labelledby="timeline-chart-title"' in html
+    assert "Saved entries and hours per month" in html

@@ -6,11 +6,17 @@ from datetime import date
 
 import pytest
 
-from forum.services import match_runs, mentoring
+from forum.services import match_runs, mentoring, mentoring_forms
 from forum.services.browsing import get_taxonomy
-from forum.services.mentoring import add_months
+from forum.services.mentoring_forms import add_months
 from models import AuditEntry, MentoringRequest, Mentorship, MentorshipState
-from tests.factories import make_member, make_mentor, make_mentoring_request, make_organisation, make_thread
+from tests.factories import (
+    make_member,
+    make_mentor,
+    make_mentoring_request,
+    make_organisation,
+    make_thread,
+)
 
 
 async def _text(response) -> str:
@@ -29,17 +35,32 @@ async def _active_pair(mentor=None, mentee=None):
     await mentoring.do_record_agreement(
         mentee,
         mentorship,
-        mentoring.AgreementDraft(
-            goals=(mentoring.GoalDraft("sql-data-engineering", "3", "Write window functions."),),
-            cadence="monthly", end_day=str(end.day), end_month=str(end.month), end_year=str(end.year),
+        mentoring_forms.AgreementDraft(
+            goals=(
+                mentoring_forms.GoalDraft("sql-data-engineering", "3", "Write window functions."),
+            ),
+            cadence="monthly",
+            end_day=str(end.day),
+            end_month=str(end.month),
+            end_year=str(end.year),
         ),
         taxonomy,
     )
     today = date.today()
     await mentoring.do_log_session(
-        mentor, mentorship,
-        mentoring.SessionDraft(str(today.day), str(today.month), str(today.year), "30", ("sql-data-engineering",), "Shared", "Private"),
-        taxonomy, max_length=20000,
+        mentor,
+        mentorship,
+        mentoring_forms.SessionDraft(
+            str(today.day),
+            str(today.month),
+            str(today.year),
+            "30",
+            ("sql-data-engineering",),
+            "Shared",
+            "Private",
+        ),
+        taxonomy,
+        max_length=20000,
     )
     return mentor, mentee, mentorship
 
@@ -75,8 +96,14 @@ async def test_directory_filters(client, query, expected):
     supplier = await make_organisation(kind="supplier")
     leadership = (await get_taxonomy()).role("la-leadership")
     await make_mentor(display_name="Power Mentor", levels={"power-bi": 3})
-    await make_mentor(display_name="Both Mentor", levels={"power-bi": 4, "sql-data-engineering": 3}, role=leadership)
-    await make_mentor(display_name="Sql Mentor", levels={"sql-data-engineering": 4}, organisation=supplier)
+    await make_mentor(
+        display_name="Both Mentor",
+        levels={"power-bi": 4, "sql-data-engineering": 3},
+        role=leadership,
+    )
+    await make_mentor(
+        display_name="Sql Mentor", levels={"sql-data-engineering": 4}, organisation=supplier
+    )
 
     names = _mentor_names(await _text(await client.get(f"/mentoring/mentors{query}")))
 
@@ -95,11 +122,17 @@ async def test_request_form_opens_request_and_shows_suggestions(sign_in):
     mentee = await make_member()
     client = await sign_in(mentee)
 
-    response = await client.post("/mentoring/requests/new", {
-        "need-1-skill_area": "sql-data-engineering", "need-1-current_level": "1",
-        "need-1-target_level": "3", "need-1-importance": "3",
-        "goals": "Learn SQL window functions for SSDA903 episodes.", "timeframe_months": "6",
-    })
+    response = await client.post(
+        "/mentoring/requests/new",
+        {
+            "need-1-skill_area": "sql-data-engineering",
+            "need-1-current_level": "1",
+            "need-1-target_level": "3",
+            "need-1-importance": "3",
+            "goals": "Learn SQL window functions for SSDA903 episodes.",
+            "timeframe_months": "6",
+        },
+    )
 
     assert response.status_code == 303
     request = await MentoringRequest.get(mentee_id=mentee.id)
@@ -128,20 +161,36 @@ async def test_ask_accept_agree_and_log_through_pages(sign_in):
     request = await make_mentoring_request(mentee)
     as_mentee, as_mentor = await sign_in(mentee), await sign_in(mentor)
 
-    asked = await as_mentee.post(f"/mentoring/requests/{request.id}/ask", {"mentor_id": str(mentor.id), "message": "Hello"})
+    asked = await as_mentee.post(
+        f"/mentoring/requests/{request.id}/ask", {"mentor_id": str(mentor.id), "message": "Hello"}
+    )
     mentorship = await Mentorship.get(request_id=request.id)
     accepted = await as_mentor.post(f"/mentoring/mentorships/{mentorship.id}/accept")
     end = add_months(date.today(), 2)
-    agreed = await as_mentee.post(f"/mentoring/mentorships/{mentorship.id}/agreement", {
-        "goal-1-skill_area": "sql-data-engineering", "goal-1-target_level": "3",
-        "goal-1-description": "Write a window function query alone.", "cadence": "weekly",
-        "end_day": str(end.day), "end_month": str(end.month), "end_year": str(end.year),
-    })
+    agreed = await as_mentee.post(
+        f"/mentoring/mentorships/{mentorship.id}/agreement",
+        {
+            "goal-1-skill_area": "sql-data-engineering",
+            "goal-1-target_level": "3",
+            "goal-1-description": "Write a window function query alone.",
+            "cadence": "weekly",
+            "end_day": str(end.day),
+            "end_month": str(end.month),
+            "end_year": str(end.year),
+        },
+    )
     today = date.today()
-    logged = await as_mentor.post(f"/mentoring/mentorships/{mentorship.id}/sessions/new", {
-        "held_day": str(today.day), "held_month": str(today.month), "held_year": str(today.year),
-        "minutes": "50", "skill_areas": "sql-data-engineering", "shared_notes": "We used LAG.",
-    })
+    logged = await as_mentor.post(
+        f"/mentoring/mentorships/{mentorship.id}/sessions/new",
+        {
+            "held_day": str(today.day),
+            "held_month": str(today.month),
+            "held_year": str(today.year),
+            "minutes": "50",
+            "skill_areas": "sql-data-engineering",
+            "shared_notes": "We used LAG.",
+        },
+    )
 
     assert [r.status_code for r in (asked, accepted, agreed, logged)] == [303, 303, 303, 303]
     assert (await Mentorship.get(id=mentorship.id)).state == MentorshipState.ACTIVE
@@ -163,7 +212,9 @@ async def test_refused_transition_shows_the_reason(sign_in):
 async def test_decline_without_reason_shows_field_error(sign_in):
     mentor = await make_mentor()
     mentee = await make_member()
-    mentorship = await mentoring.do_ask_mentor(mentee, await make_mentoring_request(mentee), mentor.id)
+    mentorship = await mentoring.do_ask_mentor(
+        mentee, await make_mentoring_request(mentee), mentor.id
+    )
     client = await sign_in(mentor)
 
     response = await client.post(f"/mentoring/mentorships/{mentorship.id}/decline", {"reason": ""})
@@ -177,7 +228,9 @@ async def test_decline_without_reason_shows_field_error(sign_in):
 async def test_private_space_is_invisible_to_everyone_else(client, sign_in):
     mentor, mentee, mentorship = await _active_pair()
     await make_thread(title="A public thread about zebrafinch data")
-    await mentoring.do_send_message(mentee, mentorship, "Secret word quokkapassage here.", max_length=20000)
+    await mentoring.do_send_message(
+        mentee, mentorship, "Secret word quokkapassage here.", max_length=20000
+    )
     outsider, moderator = await make_member(), await make_member(permission="moderator")
 
     for member in (outsider, moderator):
@@ -198,8 +251,12 @@ async def test_private_space_is_invisible_to_everyone_else(client, sign_in):
 async def test_private_notes_shown_only_to_their_author(sign_in):
     mentor, mentee, mentorship = await _active_pair()
 
-    mentor_page = await _text(await (await sign_in(mentor)).get(f"/mentoring/mentorships/{mentorship.id}"))
-    mentee_page = await _text(await (await sign_in(mentee)).get(f"/mentoring/mentorships/{mentorship.id}"))
+    mentor_page = await _text(
+        await (await sign_in(mentor)).get(f"/mentoring/mentorships/{mentorship.id}")
+    )
+    mentee_page = await _text(
+        await (await sign_in(mentee)).get(f"/mentoring/mentorships/{mentorship.id}")
+    )
 
     assert "Only you see this" in mentor_page
     assert "Only you see this" not in mentee_page
@@ -212,29 +269,38 @@ async def test_moderator_opens_space_with_reason(sign_in):
     client = await sign_in(moderator)
 
     form_page = await client.get(f"/mentoring/mentorships/{mentorship.id}/moderate")
-    refused = await client.post(f"/mentoring/mentorships/{mentorship.id}/moderate", {"reason": "short"})
+    refused = await client.post(
+        f"/mentoring/mentorships/{mentorship.id}/moderate", {"reason": "short"}
+    )
     opened = await client.post(
-        f"/mentoring/mentorships/{mentorship.id}/moderate", {"reason": "Flag 12 reports an abusive message."}
+        f"/mentoring/mentorships/{mentorship.id}/moderate",
+        {"reason": "Flag 12 reports an abusive message."},
     )
 
     assert form_page.status_code == 200
     assert refused.status_code == 422
     assert opened.status_code == 200
     assert "Message under review." in await _text(opened)
-    assert await AuditEntry.filter(action="open_mentorship_space", actor_id=moderator.id).count() == 1
+    assert (
+        await AuditEntry.filter(action="open_mentorship_space", actor_id=moderator.id).count() == 1
+    )
 
 
 async def test_member_cannot_open_space_as_moderator(sign_in):
     _, _, mentorship = await _active_pair()
     client = await sign_in(await make_member())
 
-    response = await client.post(f"/mentoring/mentorships/{mentorship.id}/moderate", {"reason": "Just curious about it."})
+    response = await client.post(
+        f"/mentoring/mentorships/{mentorship.id}/moderate", {"reason": "Just curious about it."}
+    )
 
     assert response.status_code == 403
     assert await AuditEntry.filter(action="open_mentorship_space").count() == 0
 
 
-@pytest.mark.parametrize("path", ["/mentoring/admin", "/mentoring/admin/weights", "/mentoring/admin/feedback"])
+@pytest.mark.parametrize(
+    "path", ["/mentoring/admin", "/mentoring/admin/weights", "/mentoring/admin/feedback"]
+)
 async def test_admin_pages_refuse_members(sign_in, path):
     client = await sign_in(await make_mentor())
 
@@ -277,7 +343,9 @@ async def test_weights_form_shows_errors(sign_in):
 async def _more_mentoring_data():
     supplier = await make_organisation(kind="supplier")
     for n in range(4):
-        await make_mentor(levels={"sql-data-engineering": 3 + n % 2, "power-bi": 2}, organisation=supplier)
+        await make_mentor(
+            levels={"sql-data-engineering": 3 + n % 2, "power-bi": 2}, organisation=supplier
+        )
     for _ in range(3):
         await make_mentoring_request(await make_member())
 
@@ -318,4 +386,3 @@ async def test_query_count_is_constant(sign_in, count_queries, page):
 
     assert small == more, count_queries.statements
     assert small <= PAGE_BUDGETS[page] + 1, count_queries.statements
-
