@@ -1,6 +1,14 @@
 """Tortoise models for the forum. Migrations live in ``models.migrations``."""
 
 from models.cache import CacheVersion
+from models.cpd import (
+    CpdActivityType,
+    CpdEntry,
+    CpdProvenance,
+    CpdVisibility,
+    RoleProfile,
+    RoleProfileLevel,
+)
 from models.email import (
     Delivery,
     DigestFrequency,
@@ -12,7 +20,6 @@ from models.email import (
     WatchLevel,
     WatchTarget,
 )
-from models.cpd import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility, RoleProfile, RoleProfileLevel
 from models.endorsements import (
     Endorsement,
     EndorsementRelationship,

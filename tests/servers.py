@@ -55,8 +55,25 @@ def start_server(database_url: str, log_dir: Path, **environment: str) -> Server
     """Start ``forum serve`` against ``database_url`` and wait until /healthz returns 200.
 
     ``environment`` adds or overrides FORUM_* variables. FORUM_REDIS_URL is removed unless
-    given, so a server uses Redis only when a test asks for it.
+    given, so a server uses Redis only when a test passes it.
     """
+    return start_servers(1, database_url, log_dir, **environment)[0]
+
+
+def start_servers(count: int, database_url: str, log_dir: Path, **environment: str) -> list[ServerProcess]:
+    """Start ``count`` servers at once, as :func:`start_server` does, and wait for them all."""
+    servers = [_launch(database_url, log_dir, environment) for _ in range(count)]
+    try:
+        for server in servers:
+            _wait_until_healthy(server)
+    except RuntimeError:
+        for server in servers:
+            stop_server(server)
+        raise
+    return servers
+
+
+def _launch(database_url: str, log_dir: Path, environment: dict[str, str]) -> ServerProcess:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -79,21 +96,24 @@ def start_server(database_url: str, log_dir: Path, **environment: str) -> Server
             stderr=subprocess.STDOUT,
             env=env,
         )
-    server = ServerProcess(base_url, process, log_path)
+    return ServerProcess(base_url, process, log_path)
 
+
+def _wait_until_healthy(server: ServerProcess) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     with httpx.Client(trust_env=False, timeout=1) as client:
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"forum serve exited with {process.returncode}:\n{server.log_tail()}")
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"forum serve exited with {server.process.returncode}:\n{server.log_tail()}"
+                )
             try:
                 if client.get(server.url("/healthz")).status_code == 200:
-                    return server
+                    return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    stop_server(server)
-    raise RuntimeError(f"forum serve did not answer within {START_TIMEOUT} s:\n{server.log_tail()}")
+    raise RuntimeError(f"forum serve did not respond within {START_TIMEOUT} s:\n{server.log_tail()}")
 
 
 def stop_server(server: ServerProcess) -> None:

@@ -20,7 +20,7 @@ import pytest
 from forum.config import PROJECT_ROOT
 from forum.services import live
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _run_on_postgres, _with_database_name
-from tests.servers import EventReader, csrf_form, member_cookies, start_server, stop_server
+from tests.servers import EventReader, csrf_form, member_cookies, start_servers, stop_server
 
 POSTGRES_URL = DATABASE_URL if IS_POSTGRES else os.environ.get(
     "FORUM_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
@@ -80,13 +80,13 @@ async def _instances(tmp_path_factory):
         seed = json.loads(
             _run(sys.executable, "-m", "tests.seed_for_servers", database_url, str(first_member_id), env=env)
         )
-        log_dir = tmp_path_factory.mktemp("instances")
-        for _ in range(2):
-            servers.append(
-                start_server(
-                    database_url, log_dir, FORUM_REDIS_URL=REDIS_URL, FORUM_REDIS_PREFIX=prefix
-                )
-            )
+        servers = start_servers(
+            2,
+            database_url,
+            tmp_path_factory.mktemp("instances"),
+            FORUM_REDIS_URL=REDIS_URL,
+            FORUM_REDIS_PREFIX=prefix,
+        )
         yield servers, seed
     finally:
         for server in servers:

@@ -1,8 +1,9 @@
 """The CPD record: entries a member writes, and drafts the forum writes from what they did.
 
 Drafts come from an accepted answer, a mentoring session or mentorship completed (both
-people), and an endorsement received. Each draft is private and marked ``is_draft`` until
-the member reviews and saves it. The personal-data check runs on every entry saved.
+people), an endorsement received, and a learning resource completed. Each draft is
+private and marked ``is_draft`` until the member reviews and saves it. The personal-data
+check runs on every entry saved, and on the text of every draft before it is stored.
 """
 
 import csv
@@ -250,7 +251,7 @@ def _safe(text: str) -> str:
     return text
 
 
-async def _create_drafts(member_id: int, drafts: list[dict]) -> int:
+async def create_drafts(member_id: int, drafts: list[dict]) -> int:
     """Store drafted entries whose source_key the member has no entry for yet."""
     if not drafts:
         return 0
@@ -270,7 +271,7 @@ async def _create_drafts(member_id: int, drafts: list[dict]) -> int:
 
 async def do_draft_from_endorsement(endorsement: Endorsement, endorser: Member) -> None:
     """Draft a peer-reflection entry for the endorsed member. Called inside the endorsement's transaction."""
-    await _create_drafts(endorsement.member_id, [{
+    await create_drafts(endorsement.member_id, [{
         "source_key": f"endorsement:{endorsement.id}",
         "title": f"Endorsement from {endorser.display_name}",
         "activity_type": CpdActivityType.PEER_DISCUSSION,
@@ -347,7 +348,7 @@ async def do_sync_drafts(member: Member) -> int:
     events = await MentoringEvent.filter(member_id=member.id, processed_at__isnull=True)
     drafts.extend(_mentoring_draft(event) for event in events)
     async with in_transaction():
-        written = await _create_drafts(member.id, drafts)
+        written = await create_drafts(member.id, drafts)
         if events:
             await MentoringEvent.filter(id__in=[event.id for event in events]).update(processed_at=now)
     if written:
@@ -462,7 +463,7 @@ def _self_assessed(entries: list[CpdEntry]) -> dict[int, int]:
 async def get_progress(
     member: Member, entries: list[CpdEntry], area_names: dict[int, str], profile_slug: str = ""
 ) -> Progress:
-    """Compare the member's levels with a role profile's, suggesting mentors for each gap.
+    """Compare the member's levels with a role profile's, suggesting mentors and resources for each gap.
 
     ``profile_slug`` chooses the profile. Without it, or for an unknown slug, the first
     profile is used. At most six queries.
@@ -723,7 +724,9 @@ async def get_sector_view(admin: Member, area_names: dict[int, str], role_names:
     from models import Endorsement, EndorsementState, RequestSkill, RequestState
 
     require(admin, Action.VIEW_SECTOR)
-    endorsed_ids = await Endorsement.filter(state=EndorsementState.ACTIVE).distinct().values_list("member_id", flat=True)
+    endorsed_ids = await Endorsement.filter(state=EndorsementState.ACTIVE).order_by("member_id").distinct().values_list(
+        "member_id", flat=True
+    )
     levels = await get_evidenced_level_map(list(endorsed_ids)) if endorsed_ids else {}
     profiles = await RoleProfile.all()
     expected = await RoleProfileLevel.all().values_list("profile_id", "skill_area_id", "expected_level")

@@ -89,7 +89,7 @@ def build_credential(
         "expirationDate": (issued_at + VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "name": f"{area.name}: {level_name}",
         "credentialSubject": {
-            "id": f"{base}/members/{member.handle}",
+            "id": f"{base}/members/{member.handle}/skills",
             "type": ["AchievementSubject"],
             "name": member.display_name,
             "achievement": {

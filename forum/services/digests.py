@@ -136,6 +136,7 @@ async def do_queue_digest(member: Member, frequency: str, *, since: datetime, no
                 "notifications": notifications,
                 "questions": questions,
             },
-            idempotency_key=f"digest:{member.id}:{now.isoformat()}",
+            # Keyed by the period's start, so two workers running at once queue one digest.
+            idempotency_key=f"digest:{member.id}:{since.isoformat()}",
         )
     return message is not None

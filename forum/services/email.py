@@ -194,8 +194,6 @@ async def do_notify_members(
     )
     deliveries = {member.id: stored.get(member.id, default_delivery(kind)) for member in members}
     receiving = [member for member in members if deliveries[member.id] != Delivery.OFF]
-    if not receiving:
-        return
     text = " ".join(text.split())[:300]
     await Notification.bulk_create(
         [

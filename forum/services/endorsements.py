@@ -573,3 +573,19 @@ async def do_set_hidden(member: Member, endorsement: Endorsement, hidden: bool) 
 async def list_received(member: Member) -> list[Endorsement]:
     """Return every endorsement the member has received, hidden ones included, one query."""
     return await Endorsement.filter(member_id=member.id).select_related("endorser", "skill_area")
+
+
+async def get_public_profile(handle: str) -> tuple[Member, list[SkillEvidence], list]:
+    """Return an active member, their evidenced levels and their public-summary CPD entries.
+
+    Hidden endorsements still count towards a level but are left out of its evidence.
+
+    :raises NotFound: for an unknown, erased or imported member.
+    """
+    from models import CpdEntry, CpdVisibility
+
+    member = await Member.filter(handle=handle, state=MemberState.ACTIVE, is_imported=False).first()
+    if member is None:
+        raise NotFound()
+    entries = await CpdEntry.filter(member_id=member.id, visibility=CpdVisibility.PUBLIC_SUMMARY, is_draft=False)
+    return member, await get_evidenced_levels(member), entries

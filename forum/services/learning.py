@@ -175,7 +175,7 @@ async def do_mark_completed(member: Member, resource: LearningResource, rating: 
 
     Marking again updates the rating and leaves the drafted entry as it is.
     """
-    from forum.services.cpd import _create_drafts
+    from forum.services.cpd import create_drafts
 
     require(member, Action.COMPLETE_RESOURCE)
     score = None
@@ -193,7 +193,7 @@ async def do_mark_completed(member: Member, resource: LearningResource, rating: 
         else:
             await ResourceCompletion.filter(id=completion.id).update(rating=score)
             completion.rating = score
-        await _create_drafts(member.id, [{
+        await create_drafts(member.id, [{
             "source_key": f"resource:{resource.id}",
             "title": f"{resource.title} ({resource.provider})"[:200],
             "activity_type": ACTIVITY_FOR_FORMAT[ResourceFormat(resource.format)],
@@ -219,3 +219,41 @@ async def list_suggestions(area_levels: dict[int, int]) -> dict[int, list[Learni
             resource for resource in resources if area_id in resource.skill_area_ids and level in resource.levels
         ][:3]
     return suggestions
+
+
+# Specialists for scarce skills ------------------------------------------------------------------
+
+# A skill area is scarce when at most this many accepting mentors offer it at practitioner level or above.
+SCARCE_MAX_MENTORS = 3
+SPECIALIST_LEVEL = 3
+
+
+@dataclass
+class ScarceSkill:
+    skill_area_id: int
+    name: str
+    # (member, level, availability) for each specialist, highest level first.
+    specialists: list
+
+
+async def list_scarce_specialists(area_names: dict[int, str]) -> list[ScarceSkill]:
+    """Return the skill areas with few specialists, and those specialists' office hours. One query.
+
+    Areas that no mentor offers at practitioner level are listed too, with no specialists,
+    so that admins can see where help is missing.
+    """
+    from models import MemberState, MentorSkill
+
+    offers = await MentorSkill.filter(
+        level__gte=SPECIALIST_LEVEL, profile__accepting=True, profile__member__state=MemberState.ACTIVE
+    ).select_related("profile__member").order_by("-level", "id")
+    by_area: dict[int, list] = {}
+    for offer in offers:
+        by_area.setdefault(offer.skill_area_id, []).append(
+            (offer.profile.member, offer.level, offer.profile.availability)
+        )
+    return [
+        ScarceSkill(area_id, name, by_area.get(area_id, []))
+        for area_id, name in area_names.items()
+        if len(by_area.get(area_id, [])) <= SCARCE_MAX_MENTORS
+    ]

@@ -7,7 +7,7 @@ one or by a reconnect, and nothing private travels through the broker or Redis.
 
 One process uses :class:`InProcessBroker`. With ``FORUM_REDIS_URL`` set, every instance uses
 :class:`RedisBroker`: events go through one Redis pub/sub channel that every instance
-reads, and the cap on streams per member is counted in Redis, so it holds across instances.
+reads, and the cap on streams per member is counted in Redis, so it applies across instances.
 
 Writers call :func:`announce_post` or :func:`announce_unread` after their transaction has
 committed. Without a running app (the command line, most tests) no broker is installed and
@@ -24,6 +24,8 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from forum.errors import ForumError
+
 logger = logging.getLogger(__name__)
 
 # Events waiting for one stream. Events are nudges, so when a slow stream's queue is full
@@ -39,6 +41,14 @@ STREAM_SLOT_TTL = 3 * HEARTBEAT_SECONDS
 REDIS_POLL_SECONDS = 1.0
 # Seconds to wait before reading Redis again after a failure.
 REDIS_RETRY_SECONDS = 2.0
+
+
+class LiveUnavailable(ForumError):
+    status = 503
+    code = "live_unavailable"
+    default_message = (
+        "Live updates are not available at the moment. Reload the page later to see new posts."
+    )
 
 
 def thread_channel(thread_id: int) -> str:
@@ -252,21 +262,46 @@ class RedisBroker(Broker):
         await self.redis.publish(self.channel, json.dumps({"channel": channel, "data": data}))
 
     async def claim_stream(self, member_id: int, stream_id: str) -> bool:
+        """Take a slot; raise LiveUnavailable when Redis cannot be reached to count it."""
+        from redis.exceptions import RedisError
+
         now_ms = int(time.time() * 1000)
-        claimed = await self._claim(
-            keys=[self._slots_key(member_id)],
-            args=[now_ms, self.max_streams, int(STREAM_SLOT_TTL * 1000), stream_id],
-        )
+        try:
+            claimed = await self._claim(
+                keys=[self._slots_key(member_id)],
+                args=[now_ms, self.max_streams, int(STREAM_SLOT_TTL * 1000), stream_id],
+            )
+        except (RedisError, OSError) as error:
+            logger.warning(
+                "stream slot not claimed", extra={"member_id": member_id, "error": type(error).__name__}
+            )
+            raise LiveUnavailable() from None
         return bool(claimed)
 
     async def refresh_stream(self, member_id: int, stream_id: str) -> None:
+        """Extend a slot. A failure is logged: the slot then expires and frees itself."""
+        from redis.exceptions import RedisError
+
         expiry_ms = int((time.time() + STREAM_SLOT_TTL) * 1000)
         key = self._slots_key(member_id)
-        await self.redis.zadd(key, {stream_id: expiry_ms}, xx=True)
-        await self.redis.pexpire(key, int(STREAM_SLOT_TTL * 1000))
+        try:
+            await self.redis.zadd(key, {stream_id: expiry_ms}, xx=True)
+            await self.redis.pexpire(key, int(STREAM_SLOT_TTL * 1000))
+        except (RedisError, OSError) as error:
+            logger.warning(
+                "stream slot not refreshed", extra={"member_id": member_id, "error": type(error).__name__}
+            )
 
     async def release_stream(self, member_id: int, stream_id: str) -> None:
-        await self.redis.zrem(self._slots_key(member_id), stream_id)
+        """Free a slot. A failure is logged: the slot then expires and frees itself."""
+        from redis.exceptions import RedisError
+
+        try:
+            await self.redis.zrem(self._slots_key(member_id), stream_id)
+        except (RedisError, OSError) as error:
+            logger.warning(
+                "stream slot not released", extra={"member_id": member_id, "error": type(error).__name__}
+            )
 
 
 async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:

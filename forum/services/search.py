@@ -135,7 +135,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Reduce what a member typed to words, phrases and exclusions; never raise.
+    """Reduce what a member typed to words, phrases and exclusions, without raising.
 
     Quotes make a phrase and a missing closing quote ends the phrase at the end of the
     query. A leading ``-`` excludes a word or phrase. Punctuation, wildcards, column names
@@ -494,7 +494,7 @@ def _postgres_matching_sql(
     """Return the SQL for the newest matching posts: ``id`` and ``document`` columns.
 
     The GIN index has no word positions, so PostgreSQL checks a phrase by reading every
-    post that holds all its words. For common words that rarely stand together that means
+    post that contains all its words. For common words that rarely stand together that means
     most of the table. So a query with a phrase first takes the newest PHRASE_SCAN_LIMIT
     posts holding all the words, and checks the phrase among those only.
     """

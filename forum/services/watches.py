@@ -128,9 +128,9 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
             level=WatchLevel.MUTED,
         ).values_list("member_id", flat=True)
     )
-    if not watcher_ids:
-        return
 
+    # The steps below run even for an empty set, so a reply costs the same queries whether
+    # or not anyone is left to notify.
     watchers = await Member.filter(id__in=list(watcher_ids)).exclude(state=MemberState.ERASED)
     watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
     await email.do_notify_members(

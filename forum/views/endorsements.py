@@ -7,6 +7,7 @@ from forum.errors import SignInRequired, ValidationFailed
 from forum.services import endorsements
 from forum.services.browsing import get_taxonomy
 from forum.services.privacy import CONFIRM_FIELD
+from forum.services.cpd import ACTIVITY_LABELS
 from models import SkillLevel
 
 blueprint = Blueprint("endorsements", __name__)
@@ -108,3 +109,17 @@ async def void(endorsement_id: int):
             errors=failure.errors,
         ), 422
     return redirect(url_for("endorsements.show", endorsement_id=endorsement_id), 303)
+
+
+@blueprint.get("/members/<handle>/skills")
+async def member_skills(handle: str):
+    """Show a member's evidenced levels and the CPD entries they made public, to anyone."""
+    member, evidence, entries = await endorsements.get_public_profile(handle)
+    return await render_template(
+        "endorsements/profile.html",
+        member=member,
+        evidence=evidence,
+        entries=entries,
+        level_names=dict(await SkillLevel.all().values_list("value", "name")),
+        activity_labels=ACTIVITY_LABELS,
+    )

@@ -37,6 +37,18 @@ async def directory():
     )
 
 
+@blueprint.get("/specialists")
+async def specialists():
+    """List the skill areas with few specialists, with each specialist's office hours."""
+    choices = await _choices()
+    return await render_template(
+        "cpd/specialists.html",
+        scarce=await learning.list_scarce_specialists(choices["area_names"]),
+        level_names={level.value: level.name for level in choices["levels"]},
+        scarce_max=learning.SCARCE_MAX_MENTORS,
+    )
+
+
 @blueprint.route("/<int:resource_id>", methods=["GET", "POST"])
 async def show(resource_id: int):
     """Show a resource. POST marks it completed, with an optional rating."""

@@ -30,6 +30,13 @@ from forum.auth.oidc import (
 )
 from forum.auth.providers import ProviderConfig, load_providers
 
+
+@pytest.fixture(name="db", autouse=True)
+def _no_database():
+    """Replace the shared fixture that empties every table: these tests use no database."""
+    yield None
+
+
 TENANT_A = "11111111-2222-3333-4444-555555555555"
 TENANT_B = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TENANT_C = "99999999-8888-7777-6666-555555555555"

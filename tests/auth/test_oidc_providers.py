@@ -8,6 +8,13 @@ from joserfc.jwk import ECKey, RSAKey
 from forum.auth.providers import ENTRA_TENANT_PLACEHOLDER, load_providers
 from forum.config import ConfigError, Settings
 
+
+@pytest.fixture(name="db", autouse=True)
+def _no_database():
+    """Replace the shared fixture that empties every table: these tests use no database."""
+    yield None
+
+
 TENANT_A = "11111111-2222-3333-4444-555555555555"
 TENANT_B = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 

@@ -310,3 +310,44 @@ def test_activity_by_month_counts_saved_entries():
     assert (months[0].entries, months[0].hours) == (1, Decimal("2"))
     assert (months[-1].month, months[-1].entries, months[-1].hours) == (date(2026, 3, 1), 2, Decimal("1.5"))
     assert sum(month.entries for month in months) == 3
+
+
+# Sector view --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, None), (1, None), (9, None), (10, 10), (250, 250)])
+def test_suppress_under_ten(count, shown):
+    assert cpd.suppress(count) == shown
+
+
+async def _endorse_many(count: int, area, level: int) -> None:
+    from models import Endorsement
+
+    endorser = await make_member()
+    for _ in range(count):
+        await Endorsement.create(
+            endorser_id=endorser.id, member_id=(await make_member()).id, skill_area_id=area.id, level=level,
+            relationship="worked_together", observed_from=date(2025, 1, 1), observed_to=date(2025, 2, 1),
+            statement="Seen at work.", evidence_kind="post", evidence_id=1,
+        )
+
+
+async def test_sector_view_shows_ten_and_suppresses_nine(skill_areas):
+    sql, python = skill_areas["sql-data-engineering"], skill_areas["python"]
+    await _endorse_many(10, sql, 4)
+    await _endorse_many(9, python, 3)
+    admin = await make_member(permission="admin")
+    area_names = {area.id: area.name for area in skill_areas.values()}
+
+    view = await cpd.get_sector_view(admin, area_names, {})
+
+    engineer = {row.label: row.values for row in view.profile_rows["Data engineer"]}
+    assert engineer[sql.name] == (4, 10, 10)
+    assert engineer[python.name] == (3, None, None)
+
+
+async def test_sector_view_admins_only():
+    from forum.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        await cpd.get_sector_view(await make_member(permission="moderator"), {}, {})

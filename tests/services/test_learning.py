@@ -103,3 +103,21 @@ async def test_progress_gap_suggests_resources(skill_areas):
 
     sql = next(row for row in progress.rows if row.skill_area_id == skill_areas["sql-data-engineering"].id)
     assert [suggested.id for suggested in sql.resources] == [resource.id]
+
+
+async def test_scarce_skills_list_specialists_with_hours(skill_areas):
+    from tests.factories import make_mentor
+
+    specialist = await make_mentor(levels={"r": 4}, availability="Fridays 2pm to 4pm")
+    for _ in range(4):
+        await make_mentor(levels={"python": 3})
+    area_names = {area.id: area.name for area in skill_areas.values()}
+
+    scarce = {skill.skill_area_id: skill for skill in await learning.list_scarce_specialists(area_names)}
+
+    r_skill = scarce[skill_areas["r"].id]
+    assert [(member.id, level, hours) for member, level, hours in r_skill.specialists] == [
+        (specialist.id, 4, "Fridays 2pm to 4pm")
+    ]
+    assert skill_areas["python"].id not in scarce
+    assert scarce[skill_areas["git"].id].specialists == []

@@ -304,3 +304,16 @@ async def test_redis_reader_survives_unreadable_message(redis_prefix):
         await client.aclose()
 
     assert event == live.Event("thread:3", {"kind": "post", "number": 5})
+
+
+async def test_unreachable_redis_refuses_stream_politely():
+    # Port 9 (discard) has no Redis, so every command fails to connect.
+    broker = live.RedisBroker("redis://127.0.0.1:9/0", prefix="forum-test-unreachable")
+
+    try:
+        with pytest.raises(live.LiveUnavailable):
+            await broker.claim_stream(7, "a")
+        await broker.refresh_stream(7, "a")
+        await broker.release_stream(7, "a")
+    finally:
+        await broker.close()

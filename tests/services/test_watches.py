@@ -4,7 +4,16 @@ import pytest
 
 from forum.errors import NotFound, ValidationFailed
 from forum.services import watches
-from models import Notification, Role, SkillArea, Watch, WatchLevel, WatchTarget
+from models import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Role,
+    SkillArea,
+    Watch,
+    WatchLevel,
+    WatchTarget,
+)
 from tests.factories import make_member, make_reply, make_thread
 
 
@@ -100,3 +109,28 @@ async def test_watching_missing_thread_is_not_found():
     with pytest.raises(NotFound):
         await watches.do_set_watch_level(member, WatchTarget.THREAD, 999999, WatchLevel.WATCHING)
     assert not await Watch.filter(member=member).exists()
+
+
+async def test_watcher_choosing_email_gets_one_email():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await NotificationPreference.create(member=watcher, kind="watched_reply", delivery="email")
+
+    post = await make_reply(thread)
+
+    message = await OutboxMessage.get(member=watcher)
+    assert message.kind == "watched_reply"
+    assert message.idempotency_key == f"notification:watched_reply:{post.id}:{watcher.id}"
+    assert f"/posts/{post.id}" in message.text
+
+
+async def test_watcher_choosing_off_gets_nothing():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await NotificationPreference.create(member=watcher, kind="watched_reply", delivery="off")
+
+    await make_reply(thread)
+
+    assert await _kinds(watcher) == []

@@ -267,3 +267,28 @@ async def test_record_shows_timeline_with_table(sign_in):
 
     assert 'aria-labelledby="timeline-chart-title"' in html
     assert "Saved entries and hours per month" in html
+
+
+async def test_sector_page_for_admins_only(sign_in):
+    admin = await sign_in(await make_member(permission="admin"))
+    member = await sign_in(await make_member())
+
+    shown = await admin.get("/cpd/sector")
+    refused = await member.get("/cpd/sector")
+
+    assert shown.status_code == 200
+    assert "fewer than 10" in await shown.get_data(as_text=True)
+    assert refused.status_code == 403
+
+
+async def test_sector_page_query_count_constant(sign_in, count_queries, skill_areas):
+    client = await sign_in(await make_member(permission="admin"))
+    await client.get("/cpd/sector")
+    counts = []
+    for size in (1, 8):
+        await _fill_record(await make_member(), size, skill_areas["data-quality"].id)
+        count_queries.statements.clear()
+        assert (await client.get("/cpd/sector")).status_code == 200
+        counts.append(count_queries.count)
+
+    assert counts[0] == counts[1], count_queries.statements

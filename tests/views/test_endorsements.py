@@ -137,3 +137,48 @@ async def test_endorse_form_query_count_constant(sign_in, count_queries, skill_a
 
     assert response.status_code == 200
     assert count_queries.count <= 8, count_queries.statements
+
+
+async def test_public_profile_hides_hidden_evidence_and_private_entries(client, skill_areas):
+    from models import CpdEntry
+
+    member = await make_member()
+    shown_by, hidden_by = await make_member(display_name="Shown Endorser"), await make_member(display_name="Hidden Endorser")
+    for endorser, hidden in ((shown_by, False), (hidden_by, True)):
+        await Endorsement.create(
+            endorser_id=endorser.id, member_id=member.id, skill_area_id=skill_areas["data-quality"].id, level=2,
+            relationship="worked_together", observed_from="2025-01-01", observed_to="2025-02-01",
+            statement="Seen at work.", evidence_kind="post", evidence_id=1, hidden_by_member=hidden,
+        )
+    await CpdEntry.create(member_id=member.id, title="Public course", activity_type="course", started_on="2026-01-01",
+                          visibility="public_summary")
+    await CpdEntry.create(member_id=member.id, title="Private reading", activity_type="reading", started_on="2026-01-01")
+
+    html = await (await client.get(f"/members/{member.handle}/skills")).get_data(as_text=True)
+
+    assert "Shown Endorser" in html
+    assert "Hidden Endorser" not in html
+    assert "Public course" in html
+    assert "Private reading" not in html
+
+
+async def test_public_profile_unknown_member_not_found(client):
+    response = await client.get("/members/nobody-here/skills")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+async def test_public_profile_query_count_constant(client, count_queries, skill_areas, extra):
+    member = await make_member()
+    for _ in range(1 + extra):
+        await Endorsement.create(
+            endorser_id=(await make_member()).id, member_id=member.id, skill_area_id=skill_areas["data-quality"].id,
+            level=2, relationship="worked_together", observed_from="2025-01-01", observed_to="2025-02-01",
+            statement="Seen at work.", evidence_kind="post", evidence_id=1,
+        )
+    await client.get(f"/members/{member.handle}/skills")
+    count_queries.statements.clear()
+
+    assert (await client.get(f"/members/{member.handle}/skills")).status_code == 200
+    assert count_queries.count == 5, count_queries.statements

@@ -62,3 +62,20 @@ async def test_learning_pages_query_count_constant(client, count_queries, skill_
     assert (await client.get(path.format(id=first.id))).status_code == 200
 
     assert count_queries.count == small, count_queries.statements
+
+
+async def test_specialists_page_query_count_constant(client, count_queries):
+    from tests.factories import make_mentor
+
+    await make_mentor(levels={"r": 4})
+    await client.get("/learning/specialists")
+    count_queries.statements.clear()
+    assert (await client.get("/learning/specialists")).status_code == 200
+    small = count_queries.count
+
+    for _ in range(3):
+        await make_mentor(levels={"git": 3, "r": 3})
+    count_queries.statements.clear()
+    assert (await client.get("/learning/specialists")).status_code == 200
+
+    assert count_queries.count == small, count_queries.statements

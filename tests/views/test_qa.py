@@ -431,8 +431,8 @@ async def test_thread_page_queries_constant_for_member(sign_in, count_queries):
 
     assert small == large, count_queries.statements
     # Session, unread count, thread, roles, audience links, posts, accepted answer, votes,
-    # duplicates and draft.
-    assert large <= 10, count_queries.statements
+    # duplicates, draft and the member's watch level for the thread.
+    assert large <= 11, count_queries.statements
 
 
 async def test_notifications_page_queries_constant(sign_in, count_queries):
