@@ -366,6 +366,23 @@ def _read_until(process: subprocess.Popen, text: bytes) -> bool:
     return False
 
 
+async def test_crash_after_acceptance_repeats_with_same_message_id(mail_settings, smtp):
+    """The documented limit: a crash between the server's 250 and the UPDATE sends twice."""
+    member = await make_member()
+    await _notify(member)
+    claimed = (await email.claim_batch(lease_seconds=60))[0]
+    # The server accepts, then the worker dies before it records the row as sent.
+    await email._send(email.build_message(claimed, mail_settings), mail_settings)
+
+    await email.claim_batch(now=datetime.now(UTC))  # lease still running: nothing claimed
+    await OutboxMessage.filter(id=claimed.id).update(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+    result = await email.do_send_due(mail_settings)
+
+    assert result.sent == 1
+    assert [message["Message-ID"] for message in smtp.messages] == [claimed.message_id] * 2
+    assert (await OutboxMessage.get(id=claimed.id)).status == OutboxState.SENT
+
+
 async def test_worker_stops_on_sigterm(database_url, smtp):
     worker = _worker_process(database_url, smtp)
     try:
