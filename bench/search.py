@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 DATA_DIR = ROOT / "var" / "bench"
 SQLITE_PATH = DATA_DIR / "search-large.sqlite3"
-POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+POSTGRES_SERVER = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
 POSTGRES_NAME = "forum_bench_search"
 
 # (kind, query text, form filters). The words come from the data set's vocabulary, from
@@ -88,6 +90,12 @@ async def _run_on_postgres_server(statement: str) -> None:
         await connection.close()
 
 
+def _remove_sqlite_files() -> None:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+
+
 async def load(database: str, size_name: str) -> None:
     from tortoise import Tortoise
 
@@ -96,9 +104,7 @@ async def load(database: str, size_name: str) -> None:
 
     url = database_url(database)
     if database == "sqlite":
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite_files()
     else:
         await _run_on_postgres_server(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
         await _run_on_postgres_server(f'CREATE DATABASE "{POSTGRES_NAME}"')

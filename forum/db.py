@@ -1,9 +1,13 @@
 """Tortoise ORM configuration and database start-up."""
 
+import asyncio
 import logging
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.sqlite.client import SqliteTransactionContext
+from tortoise.connection import get_connections
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,35 @@ SQLITE_PRAGMAS = {
 # run at once, and several workers against one server must stay well under PostgreSQL's
 # default max_connections of 100.
 POSTGRES_POOL = {"minsize": 2, "maxsize": 10}
+
+
+async def _enter_sqlite_transaction(self) -> TransactionalDBClient:
+    """Start a transaction on the one SQLite connection, releasing its lock if that fails.
+
+    Tortoise 1.1.9 takes the connection's lock and then awaits ``BEGIN``. When hypercorn
+    cancels a request because its client went away while ``BEGIN`` was queued, the lock was
+    never released and every later query in the process waited for ever. The rollback runs
+    after the queued ``BEGIN`` (aiosqlite runs statements in order), so the next holder of
+    the lock finds no transaction open.
+    """
+    await self._trxlock.acquire()
+    try:
+        await self.ensure_connection()
+        self.token = get_connections().set(self.connection_name, self.connection)
+        await self.connection.begin()
+    except BaseException:
+        try:
+            if getattr(self, "token", None) is not None:
+                get_connections().reset(self.token)
+            if self.connection._connection is not None:
+                await asyncio.shield(self.connection._connection.rollback())
+        finally:
+            self._trxlock.release()
+        raise
+    return self.connection
+
+
+SqliteTransactionContext.__aenter__ = _enter_sqlite_transaction
 
 
 def connection_config(database_url: str) -> dict:

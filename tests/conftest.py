@@ -7,6 +7,8 @@ schema comes from the real migrations, and each test starts with only the taxono
 
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -47,6 +49,34 @@ async def _run_on_postgres(url: str, statement: str) -> None:
         await connection.close()
 
 
+def _drop_database_in_background(name: str) -> None:
+    """Drop the run's database from a detached process.
+
+    PostgreSQL forces a checkpoint to drop a database, which can take tens of seconds on a
+    busy machine, and nothing in the run needs to wait for it.
+    """
+    script = (
+        "import asyncio, asyncpg, sys\n"
+        "async def main():\n"
+        "    connection = await asyncpg.connect(sys.argv[1])\n"
+        "    await connection.execute(sys.argv[2])\n"
+        "    await connection.close()\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            DATABASE_URL.replace("postgres://", "postgresql://", 1),
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _with_database_name(url: str, name: str) -> str:
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"
@@ -63,6 +93,9 @@ async def _database_url():
     if IS_POSTGRES:
         name = f"forum_test_{os.getpid()}_{os.urandom(3).hex()}"
         await _run_on_postgres(DATABASE_URL, f'CREATE DATABASE "{name}"')
+        # The run's data is thrown away afterwards, so waiting for each commit to reach
+        # disk buys nothing; without the wait, migrating and emptying tables is much faster.
+        await _run_on_postgres(DATABASE_URL, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         url = _with_database_name(DATABASE_URL, name)
 
     await apply_migrations(url)
@@ -71,7 +104,7 @@ async def _database_url():
     await Tortoise.close_connections()
 
     if IS_POSTGRES:
-        await _run_on_postgres(DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database_in_background(name)
 
 
 async def _content_tables() -> list[str]:
@@ -97,20 +130,33 @@ async def _sqlite_full_text_tables() -> list[str]:
 
 
 @pytest.fixture(name="db", autouse=True)
-async def _db(database_url):
-    """Empty every content table, so each test sees only the taxonomy."""
+async def _db(request, database_url):
+    """Empty every content table, so each test sees only the taxonomy.
+
+    Modules marked ``no_database`` (pure functions over plain objects) skip the emptying,
+    which is most of a test's cost on PostgreSQL.
+    """
+    if request.node.get_closest_marker("no_database"):
+        yield None
+        return
+
     connection = connections.get("default")
     tables = await _content_tables()
     if IS_POSTGRES:
-        # TRUNCATE costs the same for an empty table as a full one, so find the tables
-        # that have rows in one round trip and truncate only those.
+        # Find the tables that have rows in one round trip and empty only those. DELETE
+        # with triggers and foreign keys switched off (replica role) is far cheaper than
+        # TRUNCATE, which replaces each table's files on disk, and it also passes the
+        # audit log's trigger that rejects deletes.
         probe = " UNION ALL ".join(
             f"SELECT '{table}' AS name WHERE EXISTS (SELECT 1 FROM \"{table}\")" for table in tables
         )
         used = [row["name"] for row in await connection.execute_query_dict(probe)]
         if used:
-            quoted = ", ".join(f'"{table}"' for table in used)
-            await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            await connection.execute_script(
+                "SET session_replication_role = replica;"
+                + "".join(f'DELETE FROM "{table}";' for table in used)
+                + "SET session_replication_role = DEFAULT;"
+            )
     else:
         await connection.execute_script(
             "PRAGMA foreign_keys = OFF;"

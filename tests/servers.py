@@ -60,7 +60,9 @@ def start_server(database_url: str, log_dir: Path, **environment: str) -> Server
     return start_servers(1, database_url, log_dir, **environment)[0]
 
 
-def start_servers(count: int, database_url: str, log_dir: Path, **environment: str) -> list[ServerProcess]:
+def start_servers(
+    count: int, database_url: str, log_dir: Path, **environment: str
+) -> list[ServerProcess]:
     """Start ``count`` servers at once, as :func:`start_server` does, and wait for them all."""
     servers = [_launch(database_url, log_dir, environment) for _ in range(count)]
     try:
@@ -113,7 +115,9 @@ def _wait_until_healthy(server: ServerProcess) -> None:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    raise RuntimeError(f"forum serve did not respond within {START_TIMEOUT} s:\n{server.log_tail()}")
+    raise RuntimeError(
+        f"forum serve did not respond within {START_TIMEOUT} s:\n{server.log_tail()}"
+    )
 
 
 def stop_server(server: ServerProcess) -> None:
@@ -149,14 +153,14 @@ class EventReader:
         self._lines = response.aiter_lines()
         self._current: dict = {}
 
-    async def until(self, stop, timeout: float) -> list[dict]:
-        """Read until ``stop(events)`` is true for the events so far; raise TimeoutError after ``timeout`` s.
+    async def until(self, stop, seconds: float) -> list[dict]:
+        """Read until ``stop(events)`` is true for the events so far; raise TimeoutError after ``seconds``.
 
         A timeout ends the stream's line reader, so wait for nothing after one.
         """
         if stop(self.events):
             return self.events
-        await asyncio.wait_for(self._read(stop), timeout)
+        await asyncio.wait_for(self._read(stop), seconds)
         return self.events
 
     async def _read(self, stop) -> None:

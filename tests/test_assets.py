@@ -15,6 +15,8 @@ import pytest
 
 from forum.assets import AssetError, AssetManifest, load_manifest
 
+pytestmark = pytest.mark.no_database
+
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DIST_DIR = PROJECT_ROOT / "static" / "dist"
 

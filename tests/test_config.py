@@ -2,6 +2,8 @@ import pytest
 
 from forum.config import ConfigError, Settings, check_production
 
+pytestmark = pytest.mark.no_database
+
 SAFE_PRODUCTION = {
     "FORUM_ENV": "production",
     "FORUM_SECRET_KEY": "x" * 40,

@@ -1,11 +1,15 @@
 """The migrated database has every index and unique constraint the models declare."""
 
+import asyncio
 import sqlite3
 
 import pytest
 from tortoise import Tortoise, connections
 from tortoise.utils import get_schema_sql
 
+from tortoise.transactions import in_transaction
+
+from models import Member
 from tests.conftest import IS_POSTGRES
 
 
@@ -41,3 +45,18 @@ async def test_migrations_keep_every_declared_index(db):
     missing = _declared_index_columns() - await _index_columns(db)
 
     assert not missing, f"Indexes the models declare but the migrated database lacks: {sorted(missing)}"
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="only SQLite shares one connection behind a lock")
+async def test_cancelled_transaction_start_frees_connection():
+    async def hold_transaction():
+        async with in_transaction():
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(hold_transaction())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert await asyncio.wait_for(Member.all().count(), timeout=5) == 0

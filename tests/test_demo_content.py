@@ -6,6 +6,8 @@ import pytest
 
 from forum import demo_content
 
+pytestmark = pytest.mark.no_database
+
 SKILL_AREAS = {
     "social-care-practice",
     "statutory-returns",

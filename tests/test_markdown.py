@@ -19,6 +19,8 @@ from forum.markdown import (
     render_markdown,
 )
 
+pytestmark = pytest.mark.no_database
+
 MAX_LENGTH = 20000
 # Measured as this process's CPU time, so that other work on a shared machine does not
 # make the test fail: the limit is about the renderer's own cost.

@@ -22,8 +22,10 @@ from forum.services import live
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _run_on_postgres, _with_database_name
 from tests.servers import EventReader, csrf_form, member_cookies, start_servers, stop_server
 
-POSTGRES_URL = DATABASE_URL if IS_POSTGRES else os.environ.get(
-    "FORUM_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = (
+    DATABASE_URL
+    if IS_POSTGRES
+    else os.environ.get("FORUM_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 )
 REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # The posting allowance in forum/services/rate_limits.py: five posts a minute.
@@ -78,7 +80,14 @@ async def _instances(tmp_path_factory):
         env = {**os.environ, "FORUM_ENV": "test", "FORUM_DATABASE_URL": database_url}
         _run(str(PROJECT_ROOT / ".venv" / "bin" / "forum"), "migrate", env=env)
         seed = json.loads(
-            _run(sys.executable, "-m", "tests.seed_for_servers", database_url, str(first_member_id), env=env)
+            _run(
+                sys.executable,
+                "-m",
+                "tests.seed_for_servers",
+                database_url,
+                str(first_member_id),
+                env=env,
+            )
         )
         servers = start_servers(
             2,
@@ -99,9 +108,7 @@ async def _remove_redis_keys(prefix: str, first_member_id: int) -> None:
     import redis.asyncio as redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    patterns = [f"{prefix}:*"] + [
-        f"*:member-{first_member_id + offset}" for offset in range(3)
-    ]
+    patterns = [f"{prefix}:*"] + [f"*:member-{first_member_id + offset}" for offset in range(3)]
     try:
         for pattern in patterns:
             async for key in client.scan_iter(match=pattern):
@@ -112,7 +119,10 @@ async def _remove_redis_keys(prefix: str, first_member_id: int) -> None:
 
 def _client(server, session: dict) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=server.base_url, cookies=member_cookies(session["cookie"]), trust_env=False, timeout=10
+        base_url=server.base_url,
+        cookies=member_cookies(session["cookie"]),
+        trust_env=False,
+        timeout=10,
     )
 
 

@@ -431,7 +431,7 @@ async def _send(message: EmailMessage, settings: Settings) -> None:
 async def do_send_due(
     settings: Settings | None = None, *, lease_seconds: int = LEASE_SECONDS
 ) -> SendResult:
-    """Claim one batch of due messages and send each. Returns what happened to them."""
+    """Claim one batch of due messages, send each, and return how many were sent, retried and failed."""
     settings = settings or _settings
     result = SendResult()
     for row in await claim_batch(lease_seconds=lease_seconds):

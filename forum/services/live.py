@@ -80,10 +80,10 @@ class Subscription:
             self.dropped += 1
         self.queue.put_nowait(event)
 
-    async def next_event(self, timeout: float) -> Event | None:
-        """Return the next event, or None when ``timeout`` seconds pass without one."""
+    async def next_event(self, seconds: float) -> Event | None:
+        """Return the next event, or None when ``seconds`` pass without one."""
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            return await asyncio.wait_for(self.queue.get(), seconds)
         except TimeoutError:
             return None
 
@@ -102,8 +102,8 @@ class Broker(ABC):
     async def close(self) -> None:
         return None
 
-    async def wait_ready(self, timeout: float) -> bool:
-        """Wait until events from other instances can arrive; return False on timeout."""
+    async def wait_ready(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` until events from other instances can arrive; return False if not."""
         return True
 
     @abstractmethod
@@ -239,9 +239,9 @@ class RedisBroker(Broker):
             finally:
                 await pubsub.aclose()
 
-    async def wait_ready(self, timeout: float) -> bool:
+    async def wait_ready(self, seconds: float) -> bool:
         try:
-            await asyncio.wait_for(self.ready.wait(), timeout)
+            await asyncio.wait_for(self.ready.wait(), seconds)
         except TimeoutError:
             return False
         return True
@@ -273,7 +273,8 @@ class RedisBroker(Broker):
             )
         except (RedisError, OSError) as error:
             logger.warning(
-                "stream slot not claimed", extra={"member_id": member_id, "error": type(error).__name__}
+                "stream slot not claimed",
+                extra={"member_id": member_id, "error": type(error).__name__},
             )
             raise LiveUnavailable() from None
         return bool(claimed)
@@ -289,7 +290,8 @@ class RedisBroker(Broker):
             await self.redis.pexpire(key, int(STREAM_SLOT_TTL * 1000))
         except (RedisError, OSError) as error:
             logger.warning(
-                "stream slot not refreshed", extra={"member_id": member_id, "error": type(error).__name__}
+                "stream slot not refreshed",
+                extra={"member_id": member_id, "error": type(error).__name__},
             )
 
     async def release_stream(self, member_id: int, stream_id: str) -> None:
@@ -300,7 +302,8 @@ class RedisBroker(Broker):
             await self.redis.zrem(self._slots_key(member_id), stream_id)
         except (RedisError, OSError) as error:
             logger.warning(
-                "stream slot not released", extra={"member_id": member_id, "error": type(error).__name__}
+                "stream slot not released",
+                extra={"member_id": member_id, "error": type(error).__name__},
             )
 
 

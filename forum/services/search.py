@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from markupsafe import Markup, escape
 from asyncpg.exceptions import QueryCanceledError
+from markupsafe import Markup, escape
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
@@ -222,8 +222,12 @@ class SearchForm:
     @property
     def has_filters(self) -> bool:
         return bool(
-            self.skill or self.role or self.solved or self.author
-            or any(self.posted_after) or any(self.posted_before)
+            self.skill
+            or self.role
+            or self.solved
+            or self.author
+            or any(self.posted_after)
+            or any(self.posted_before)
         )
 
 
@@ -286,7 +290,9 @@ def _read_date(parts: tuple[str, str, str], label: str) -> tuple[date | None, st
     if not (day or month or year):
         return None, None
 
-    missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+    missing = [
+        name for name, value in (("day", day), ("month", month), ("year", year)) if not value
+    ]
     if missing:
         return None, f"{label} must include a {' and '.join(missing)}."
     if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:

@@ -105,7 +105,9 @@ async def stream_events():
     async def events():
         try:
             async with broker.subscribe(channels) as subscription:
-                async for chunk in _run_stream(broker, subscription, stream_id, member, thread, after):
+                async for chunk in _run_stream(
+                    broker, subscription, stream_id, member, thread, after
+                ):
                     yield chunk
         finally:
             await broker.release_stream(member.id, stream_id)
@@ -132,7 +134,8 @@ async def _run_stream(broker, subscription, stream_id: str, member, thread, afte
     unread = await notifications.count_unread(member)
     yield format_event(str(unread), event="unread")
     if thread is not None:
-        async for chunk, after in _new_posts(member, thread, after):
+        async for chunk, number in _new_posts(member, thread, after):
+            after = number
             yield chunk
 
     deadline = time.monotonic() + STREAM_SECONDS
@@ -146,7 +149,8 @@ async def _run_stream(broker, subscription, stream_id: str, member, thread, afte
             if heartbeats % UNREAD_CHECK_EVERY:
                 continue
         elif thread is not None and event.channel == live.thread_channel(thread.id):
-            async for chunk, after in _new_posts(member, thread, after):
+            async for chunk, number in _new_posts(member, thread, after):
+                after = number
                 yield chunk
             continue
 

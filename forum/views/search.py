@@ -32,9 +32,10 @@ def _form_from_args(args: MultiDict) -> search.SearchForm:
 
 def result_url(result: search.SearchResult) -> str:
     args = {"after": result.page_start} if result.page_start else {}
-    return url_for(
-        "threads.show_thread", thread_id=result.thread_id, slug=result.thread_slug, **args
-    ) + f"#post-{result.post_number}"
+    return (
+        url_for("threads.show_thread", thread_id=result.thread_id, slug=result.thread_slug, **args)
+        + f"#post-{result.post_number}"
+    )
 
 
 def _page_args(page: int) -> dict[str, str]:

@@ -173,7 +173,9 @@ def _statements(schema_editor, sqlite: list[str], postgres: list[str]) -> list[s
         return sqlite
     if schema_editor.DIALECT == "postgres":
         return postgres
-    raise NotImplementedError(f"Search supports SQLite and PostgreSQL, not {schema_editor.DIALECT}.")
+    raise NotImplementedError(
+        f"Search supports SQLite and PostgreSQL, not {schema_editor.DIALECT}."
+    )
 
 
 async def add_search(apps, schema_editor) -> None:

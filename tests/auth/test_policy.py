@@ -19,6 +19,8 @@ from models import (
     ThreadState,
 )
 
+pytestmark = pytest.mark.no_database
+
 # "mentor" is an active member with the mentor permission. It has every right "member" has,
 # so a row that allows "member" for a reason other than who the member is also allows "mentor".
 VISITORS = ("anonymous", "member", "mentor", "suspended", "silenced", "pending", "author", "moderator", "admin")

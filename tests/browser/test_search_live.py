@@ -30,7 +30,9 @@ async def test_new_reply_appears_and_is_announced(pages):
 
     writing = (await pages.open(replier)).page
     await writing.goto(path)
-    await writing.get_by_label("Your reply").fill("We count a move when the placement *type* changes.")
+    await writing.get_by_label("Your reply").fill(
+        "We count a move when the placement *type* changes."
+    )
     await writing.get_by_role("button", name="Post reply").click()
     await expect(writing.locator("#post-2")).to_be_visible()
 
@@ -78,7 +80,9 @@ async def test_search_filters_work_without_javascript(pages):
 
 async def test_search_error_summary_links_to_field(pages, axe_script):
     page = (await pages.open(bypass_csp=True)).page
-    await page.goto("/search?q=census&posted_after-day=31&posted_after-month=2&posted_after-year=2025")
+    await page.goto(
+        "/search?q=census&posted_after-day=31&posted_after-month=2&posted_after-year=2025"
+    )
 
     summary = page.locator(".govuk-error-summary")
     await expect(summary).to_contain_text("The date posted after must be a real date")

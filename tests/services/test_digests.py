@@ -19,7 +19,7 @@ async def _watch_area(member, slug="cin-census"):
     await watches.do_set_watch_level(member, WatchTarget.SKILL_AREA, area.id, WatchLevel.WATCHING)
 
 
-async def test_digest_lists_watched_activity_and_unanswered_questions(settings):
+async def test_digest_lists_activity_and_questions(settings):
     email.configure(settings)
     member = await make_member(display_name="Sam Okafor")
     await _watch_area(member)

@@ -110,12 +110,18 @@ async def test_announce_post_nudges_thread_and_notified_members(installed_broker
     thread = await make_thread(author=asker)
 
     async with installed_broker.subscribe(
-        [live.thread_channel(thread.id), live.member_channel(asker.id), live.member_channel(replier.id)]
+        [
+            live.thread_channel(thread.id),
+            live.member_channel(asker.id),
+            live.member_channel(replier.id),
+        ]
     ) as subscription:
         reply = await make_reply(thread, author=replier)
         events = [await subscription.next_event(0.1) for _ in range(3)]
 
-    assert events[0] == live.Event(live.thread_channel(thread.id), {"kind": "post", "number": reply.number})
+    assert events[0] == live.Event(
+        live.thread_channel(thread.id), {"kind": "post", "number": reply.number}
+    )
     assert events[1] == live.Event(live.member_channel(asker.id), {"kind": "unread"})
     # The replier gets no notification of their own reply, so no nudge either.
     assert events[2] is None

@@ -28,6 +28,8 @@ from forum.services.matching import (
     slot_penalty_tenths,
 )
 
+pytestmark = pytest.mark.no_database
+
 AREAS = (1, 2, 3)
 WORDS = ("sql", "dax", "census", "episodes", "python", "dashboards")
 FORMATS = ("video", "in_person", "messages")

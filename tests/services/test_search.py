@@ -23,75 +23,6 @@ from models import (
 from tests.conftest import IS_POSTGRES
 from tests.factories import make_member, make_reply, make_thread
 
-PARSE_CASES = [
-    # (typed, terms, excluded)
-    ("census", [("census",)], []),
-    ('"legal status" episode', [("legal", "status"), ("episode",)], []),
-    ("census -ssda903", [("census",)], [("ssda903",)]),
-    ('census -"care leaver"', [("census",)], [("care", "leaver")]),
-    ('"unbalanced phrase', [("unbalanced", "phrase")], []),
-    ("error-8875", [("error", "8875")], []),
-    ("100% _under_score", [("100",), ("under", "score")], []),
-    ("NEAR(census episode)", [("near",), ("census",), ("episode",)], []),
-    ("title:census body:episode", [("title",), ("census",), ("body",), ("episode",)], []),
-    ("census* ^episode", [("census",), ("episode",)], []),
-    ("census OR episode AND NOT placement", [("census",), ("episode",), ("placement",)], []),
-    ("the", [("the",)], []),
-    ("the census", [("census",)], []),
-    ("'quoted' CAPITALS", [("quoted",), ("capitals",)], []),
-    ("Café Ünïcödé", [("café",), ("ünïcödé",)], []),
-    ("census census", [("census",)], []),
-    ("%", [], []),
-    ("-census", [], [("census",)]),
-    ("--- *** ::", [], []),
-    ('""', [], []),
-]
-
-
-@pytest.mark.parametrize(("typed", "terms", "excluded"), PARSE_CASES)
-def test_parse_query_reduces_input(typed, terms, excluded):
-    parsed = search.parse_query(typed)
-
-    assert list(parsed.terms) == terms
-    assert list(parsed.excluded) == excluded
-
-
-def test_parse_query_shortens_long_input():
-    parsed = search.parse_query("census " * 100)
-
-    assert parsed.shortened
-    assert parsed.terms == (("census",),)
-
-
-def test_parse_query_caps_terms_and_phrase_length():
-    parsed = search.parse_query(" ".join(f"word{number}" for number in range(20)) + ' "a b c d e f g h"')
-
-    assert len(parsed.terms) == search.MAX_TERMS
-    assert parsed.shortened
-
-
-def test_engine_expressions_quote_every_term():
-    parsed = search.parse_query('census "legal status" -"care leaver" -ssda903')
-
-    assert parsed.fts5_expression() == '"census" AND "legal status" NOT "care leaver" NOT "ssda903"'
-    assert parsed.websearch_text() == 'census "legal status" -"care leaver" -ssda903'
-
-
-HIGHLIGHT_CASES = [
-    # (engine output, HTML)
-    ("plain <b>text</b> & more", "plain &lt;b&gt;text&lt;/b&gt; &amp; more"),
-    ("a \x02word\x03 here", "a <mark>word</mark> here"),
-    ("\x02<script>\x03", "<mark>&lt;script&gt;</mark>"),
-    ("stray \x03 end", "stray  end"),
-    ("open \x02 never closed", "open <mark> never closed</mark>"),
-    ("\x02twice\x02 opened\x03", "<mark>twice opened</mark>"),
-]
-
-
-@pytest.mark.parametrize(("marked", "html"), HIGHLIGHT_CASES)
-def test_render_highlight_escapes_all_but_marks(marked, html):
-    assert str(search.render_highlight(marked)) == html
-
 
 async def _search(text: str, **filters) -> list[search.SearchResult]:
     taxonomy = await get_taxonomy()
@@ -202,9 +133,13 @@ async def test_snippet_marks_words_and_escapes_html():
 async def test_results_paged_by_twenty():
     thread = await make_thread(title="Sharing benchmark tables")
     for number in range(24):
-        await make_reply(thread, body=f"Benchmark table number {number} for statistical neighbours.")
+        await make_reply(
+            thread, body=f"Benchmark table number {number} for statistical neighbours."
+        )
 
-    first = await search.search_posts(search.check_search(search.SearchForm(text="neighbours"), await get_taxonomy()))
+    first = await search.search_posts(
+        search.check_search(search.SearchForm(text="neighbours"), await get_taxonomy())
+    )
     second = await search.search_posts(
         search.check_search(search.SearchForm(text="neighbours", page=2), await get_taxonomy())
     )
@@ -281,12 +216,42 @@ async def test_date_filters_are_inclusive_days():
 DATE_ERRORS = [
     # (posted after, posted before, field, message)
     (("", "3", "2025"), ("", "", ""), "posted_after", "The date posted after must include a day."),
-    (("1", "", ""), ("", "", ""), "posted_after", "The date posted after must include a month and year."),
-    (("31", "2", "2025"), ("", "", ""), "posted_after", "The date posted after must be a real date, for example 27 3 2025."),
-    (("1", "x", "2025"), ("", "", ""), "posted_after", "The date posted after must be a real date, for example 27 3 2025."),
-    (("1", "3", "25"), ("", "", ""), "posted_after", "The date posted after must be a real date, for example 27 3 2025."),
-    (("", "", ""), ("0", "1", "2025"), "posted_before", "The date posted before must be a real date, for example 27 3 2025."),
-    (("2", "3", "2025"), ("1", "3", "2025"), "posted_before", "The date posted before must be the same as or later than the date posted after."),
+    (
+        ("1", "", ""),
+        ("", "", ""),
+        "posted_after",
+        "The date posted after must include a month and year.",
+    ),
+    (
+        ("31", "2", "2025"),
+        ("", "", ""),
+        "posted_after",
+        "The date posted after must be a real date, for example 27 3 2025.",
+    ),
+    (
+        ("1", "x", "2025"),
+        ("", "", ""),
+        "posted_after",
+        "The date posted after must be a real date, for example 27 3 2025.",
+    ),
+    (
+        ("1", "3", "25"),
+        ("", "", ""),
+        "posted_after",
+        "The date posted after must be a real date, for example 27 3 2025.",
+    ),
+    (
+        ("", "", ""),
+        ("0", "1", "2025"),
+        "posted_before",
+        "The date posted before must be a real date, for example 27 3 2025.",
+    ),
+    (
+        ("2", "3", "2025"),
+        ("1", "3", "2025"),
+        "posted_before",
+        "The date posted before must be the same as or later than the date posted after.",
+    ),
 ]
 
 
@@ -303,8 +268,14 @@ async def test_check_search_rejects_bad_dates(after, before, field, message):
 QUERY_ERRORS = [
     ("", "Enter words to search for."),
     ("   ", "Enter words to search for."),
-    ("-census", "Enter at least one word to search for, not only words to leave out, punctuation or symbols."),
-    ("%_*", "Enter at least one word to search for, not only words to leave out, punctuation or symbols."),
+    (
+        "-census",
+        "Enter at least one word to search for, not only words to leave out, punctuation or symbols.",
+    ),
+    (
+        "%_*",
+        "Enter at least one word to search for, not only words to leave out, punctuation or symbols.",
+    ),
 ]
 
 
@@ -322,7 +293,9 @@ async def test_check_search_rejects_long_handle():
     with pytest.raises(ValidationFailed) as failure:
         search.check_search(form, await get_taxonomy())
 
-    assert failure.value.errors == {"author": "A handle is 40 characters or fewer. Check the handle."}
+    assert failure.value.errors == {
+        "author": "A handle is 40 characters or fewer. Check the handle."
+    }
 
 
 HOSTILE_QUERIES = [
@@ -423,8 +396,11 @@ async def test_mentorship_messages_never_found():
         request=request, mentor=mentor, mentee=mentee, requested_at=now, expires_at=now
     )
     await MentorshipMessage.create(
-        mentorship=mentorship, author=mentee, source="My quokka problem at work.",
-        html="<p>My quokka problem at work.</p>", renderer_version=1,
+        mentorship=mentorship,
+        author=mentee,
+        source="My quokka problem at work.",
+        html="<p>My quokka problem at work.</p>",
+        renderer_version=1,
     )
     shown = await make_thread(title="A public quokka question")
 
@@ -487,8 +463,15 @@ async def test_bulk_inserted_posts_are_indexed():
     now = datetime.now(UTC)
     await Post.bulk_create(
         [
-            Post(thread_id=thread.id, number=2 + number, author=member, source=f"Imported wombat {number}",
-                 html="<p>x</p>", renderer_version=1, created_at=now)
+            Post(
+                thread_id=thread.id,
+                number=2 + number,
+                author=member,
+                source=f"Imported wombat {number}",
+                html="<p>x</p>",
+                renderer_version=1,
+                created_at=now,
+            )
             for number in range(3)
         ]
     )

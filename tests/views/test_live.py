@@ -58,7 +58,10 @@ async def test_stream_sends_new_post_and_unread_count(live_server):
     asker_cookies, _ = await _sign_in(asker)
     replier_cookies, replier_session = await _sign_in(replier)
 
-    async with _client(live_server, asker_cookies) as viewer, _client(live_server, replier_cookies) as poster:
+    async with (
+        _client(live_server, asker_cookies) as viewer,
+        _client(live_server, replier_cookies) as poster,
+    ):
         async with viewer.stream("GET", f"/api/live/events?thread={thread.id}&after=1") as stream:
             reader = EventReader(stream)
             opening = list(await reader.until(_has("unread"), EVENT_TIMEOUT))
@@ -93,7 +96,9 @@ async def test_reconnect_replays_posts_after_last_event_id(live_server):
         async with client.stream(
             "GET", f"/api/live/events?thread={thread.id}&after=1", headers={"Last-Event-ID": "2"}
         ) as stream:
-            events = await EventReader(stream).until(lambda seen: len(_posts(seen)) == 2, EVENT_TIMEOUT)
+            events = await EventReader(stream).until(
+                lambda seen: len(_posts(seen)) == 2, EVENT_TIMEOUT
+            )
 
     assert [event["id"] for event in _posts(events)] == ["3", "4"]
     assert "Reply number 2 while the browser was away." in _posts(events)[-1]["data"]
@@ -110,7 +115,9 @@ async def test_catch_up_skips_hidden_posts(live_server):
 
     async with _client(live_server, cookies) as client:
         async with client.stream("GET", f"/api/live/events?thread={thread.id}&after=1") as stream:
-            events = await EventReader(stream).until(lambda seen: len(_posts(seen)) == 2, EVENT_TIMEOUT)
+            events = await EventReader(stream).until(
+                lambda seen: len(_posts(seen)) == 2, EVENT_TIMEOUT
+            )
 
     assert [event["id"] for event in _posts(events)] == [str(kept.number), str(last.number)]
 

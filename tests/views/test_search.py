@@ -46,8 +46,10 @@ async def test_search_page_escapes_titles_and_snippets(client):
     ("query", "message"),
     [
         ("q=", "Enter words to search for."),
-        ("q=census&posted_after-day=31&posted_after-month=2&posted_after-year=2025",
-         "The date posted after must be a real date, for example 27 3 2025."),
+        (
+            "q=census&posted_after-day=31&posted_after-month=2&posted_after-year=2025",
+            "The date posted after must be a real date, for example 27 3 2025.",
+        ),
     ],
 )
 async def test_search_page_shows_errors(client, query, message):
@@ -62,7 +64,9 @@ async def test_search_page_shows_errors(client, query, message):
 
 async def test_date_error_links_to_day_field(client):
     html = await (
-        await client.get("/search?q=census&posted_before-day=1&posted_before-month=13&posted_before-year=2025")
+        await client.get(
+            "/search?q=census&posted_before-day=1&posted_before-month=13&posted_before-year=2025"
+        )
     ).get_data(as_text=True)
 
     assert '<a href="#posted_before-day">' in html
@@ -74,7 +78,9 @@ async def test_pagination_keeps_filters(client):
     for number in range(search.RESULTS_PER_PAGE + 1):
         await make_reply(thread, body=f"Neighbours table {number}.")
 
-    html = await (await client.get("/search?q=neighbours&skill=benchmarking")).get_data(as_text=True)
+    html = await (await client.get("/search?q=neighbours&skill=benchmarking")).get_data(
+        as_text=True
+    )
 
     assert "page=2" in html
     assert "skill=benchmarking" in html.split('rel="next"')[1].split(">")[0]
@@ -135,7 +141,9 @@ async def test_new_thread_form_asks_for_similar_threads(sign_in):
     html = await (await client.get("/threads/new")).get_data(as_text=True)
 
     assert 'hx-get="/search/similar"' in html
-    assert '<div id="similar-threads" class="forum-similar-threads" aria-live="polite"></div>' in html
+    assert (
+        '<div id="similar-threads" class="forum-similar-threads" aria-live="polite"></div>' in html
+    )
 
 
 async def test_header_links_to_search(client):
