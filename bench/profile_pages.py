@@ -44,8 +44,7 @@ async def measure(args) -> None:
         secure_cookies=True, base_url="https://forum.bench.example", signing_key=signing_key_pem(),
     )
     app = create_app(settings)
-    meta = json.loads(Path(args.meta).read_text())
-    paths = page_paths(meta)
+    paths = page_paths(args.meta)
     async with app.test_app() as test_app:
         client = test_app.test_client()
         for name, path in paths.items():
@@ -78,7 +77,9 @@ def main() -> None:
     parser.add_argument("--meta", default=str(ROOT / "var" / "bench" / "forum-small-v1-sqlite.json"))
     parser.add_argument("--requests", type=int, default=100, help="Requests per page.")
     parser.add_argument("--profile", help="Profile only this page with pyinstrument.")
-    asyncio.run(measure(parser.parse_args()))
+    args = parser.parse_args()
+    args.meta = json.loads(Path(args.meta).read_text())
+    asyncio.run(measure(args))
 
 
 if __name__ == "__main__":

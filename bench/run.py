@@ -15,7 +15,6 @@ and copied for each run, because the reply path writes to it.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -223,14 +222,33 @@ def _postgres_has(name: str) -> bool:
     return _postgres(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
 
 
-async def _start_sessions(url: str, count: int) -> list[tuple[str, str]]:
-    from forum.db import close_database, init_database
+SESSIONS_SCRIPT = """
+import asyncio, json, sys
+from forum.db import close_database, init_database
+from forum.services.benchdata import do_start_bench_sessions
 
+async def main(url, secret_key, count):
     await init_database(url)
     try:
-        return await benchdata.do_start_bench_sessions(SECRET_KEY, count)
+        print(json.dumps(await do_start_bench_sessions(secret_key, count)))
     finally:
         await close_database()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def start_sessions(url: str, count: int) -> list[tuple[str, str]]:
+    """Sign members in from a new process.
+
+    Tortoise keeps each model's INSERT statement from the first database it was used with,
+    so one process cannot write to SQLite and then to PostgreSQL.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", SESSIONS_SCRIPT, url, SECRET_KEY, str(count)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return [tuple(pair) for pair in json.loads(result.stdout.strip().splitlines()[-1])]
 
 
 def forum_target(url: str, meta: dict, database: str) -> Target:
@@ -242,7 +260,7 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
     writers = [
         (f"{SESSION_COOKIE}={cookie}; {CSRF_COOKIE}={csrf_cookie}",
          {"csrf_token": make_token(SECRET_KEY, csrf_cookie, session_id), "body": REPLY_BODY})
-        for cookie, session_id in asyncio.run(_start_sessions(url, WRITERS))
+        for cookie, session_id in start_sessions(url, WRITERS)
     ]
     reply_thread = meta["reply_thread_id"]
 
@@ -496,7 +514,7 @@ def markdown_tables(summary: list[dict], rows: list[dict]) -> str:
             if all(entry is None for entry in ours) and not any((label, page) in not_built for label in forum_labels):
                 continue
             cells = [page, str(clients)]
-            for label, entry in zip(forum_labels, ours):
+            for label, entry in zip(forum_labels, ours, strict=True):
                 cells.append("not built yet" if (label, page) in not_built else _figure(entry))
             if has_spirit:
                 spirit_page = "skill area" if page == "role" else page

@@ -5,9 +5,8 @@ import sqlite3
 
 import pytest
 from tortoise import Tortoise, connections
-from tortoise.utils import get_schema_sql
-
 from tortoise.transactions import in_transaction
+from tortoise.utils import get_schema_sql
 
 from models import Member
 from tests.conftest import IS_POSTGRES
