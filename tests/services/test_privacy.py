@@ -18,7 +18,7 @@ from forum.services.privacy import (
     scan_text,
     upn_check_letter,
 )
-from models import HoldState, PersonalDataHold, Post, Thread, ThreadState
+from models import HoldState, Notification, PersonalDataHold, Post, Thread, ThreadState
 from tests.factories import make_member, make_thread
 
 STACK_EXCHANGE_POSTS = Path("/work/shared/data/stackexchange/datascience-meta-Posts.xml")
@@ -399,3 +399,20 @@ def test_false_positive_rate_on_stack_exchange_sample():
     print(f"Stack Exchange sample: {len(flagged)} of {len(posts)} posts matched")
     assert len(posts) > 200
     assert len(flagged) / len(posts) < MAX_FALSE_POSITIVE_RATE, flagged
+
+
+async def test_approved_held_reply_notifies_thread_author():
+    asker = await make_member()
+    thread = await make_thread(author=asker)
+    author = await make_member()
+    moderator = await make_member(permission="moderator")
+    post = await posting.do_reply(
+        author, thread, "Test NHS number 943 476 5919", max_length=1000, personal_data_confirmed=True
+    )
+    assert await Notification.filter(member_id=asker.id).count() == 0
+
+    hold = await PersonalDataHold.get(post_id=post.id).prefetch_related("post__thread")
+    await moderation.do_decide_hold(moderator, hold, approve=True)
+
+    notified = await Notification.filter(member_id=asker.id, post_id=post.id).count()
+    assert notified == 1
