@@ -1,41 +1,44 @@
 """The health check answers 503, not a stack trace, when the database is unreachable."""
 
-from tortoise import Tortoise
-from tortoise.context import TortoiseContext
+import json
+import subprocess
+import sys
+import textwrap
 
-from forum.app import create_app
-from forum.config import Settings
-from tests.factories import SECRET_KEY
+import pytest
 
+# Run in a fresh interpreter: initialising Tortoise for a second database finalises the
+# shared model classes for that driver, which would change how later tests read values.
+pytestmark = pytest.mark.no_database
 
-async def test_healthz_503_when_database_unreachable(database_url):
-    # A second, separate Tortoise context pointing at a PostgreSQL port nothing listens on.
-    unreachable = "postgres://nobody@127.0.0.1:9/nowhere"
-    app = create_app(Settings(env="test", database_url=unreachable, secret_key=SECRET_KEY))
-
-    async with TortoiseContext() as context:
-        await context.init(
-            config={
-                "connections": {"default": unreachable},
-                "apps": {"models": {"models": ["models"], "default_connection": "default"}},
-            }
-        )
-        response = await app.test_client().get("/healthz")
-    _refinalise_models()
-
-    assert response.status_code == 503
-    assert await response.get_json() == {"status": "unavailable", "database": "unreachable"}
-
-
-def _refinalise_models() -> None:
-    """Rebuild each model's value converters and filters for the run's own database.
-
-    Initialising the second context finalises the shared model classes for asyncpg, whose
-    driver returns dates natively, so Tortoise 1.1.9 stops converting them. Without this,
-    later SQLite tests read ``DateField`` values back as strings. The two methods are
-    Tortoise's own private ones (``MetaInfo`` in tortoise/models.py), as no public call redoes this.
+HEALTH_CHECK_SCRIPT = textwrap.dedent(
     """
-    for app_models in Tortoise.apps.values():
-        for model in app_models.values():
-            model._meta._generate_db_fields()
-            model._meta._generate_filters()
+    import asyncio, json
+    from tortoise import Tortoise
+    from forum.app import create_app
+    from forum.config import Settings
+    from forum.db import tortoise_config
+
+    async def main():
+        url = "postgres://nobody@127.0.0.1:9/nowhere"
+        app = create_app(Settings(env="test", database_url=url, secret_key="x" * 40))
+        await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+        response = await app.test_client().get("/healthz")
+        body = await response.get_data(as_text=True)
+        print(json.dumps({"status": response.status_code, "body": body}))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_healthz_503_when_database_unreachable():
+    result = subprocess.run(
+        [sys.executable, "-c", HEALTH_CHECK_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == 503
+    assert json.loads(outcome["body"]) == {"status": "unavailable", "database": "unreachable"}
+    assert "Traceback" not in outcome["body"]
