@@ -7,6 +7,7 @@ from pathlib import Path
 
 from quart import Quart, Response, g, jsonify, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from forum.assets import load_manifest
 from forum.auth import csrf
@@ -36,6 +37,14 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """An ``int`` URL converter that matches only values a 32-bit id column can hold."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(settings: Settings | None = None) -> Quart:
     """Build the app; raise ConfigError listing every unsafe setting in production."""
     settings = settings or Settings.from_env()
@@ -55,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    # Ids are 32-bit database integers, so a longer number in a URL is simply not found
+    # rather than an overflow inside the database driver.
+    app.url_map.converters["int"] = DatabaseIdConverter
     _register_lifecycle(app, settings)
     _register_request_hooks(app, settings)
     _register_error_handlers(app)

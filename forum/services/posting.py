@@ -34,6 +34,16 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "thread"
 
 
+def clean_title(text: str) -> str:
+    """Collapse whitespace and drop invisible format characters from a title.
+
+    Zero-width spaces and direction overrides (Unicode category Cf) would let a title look
+    empty or disguise its words, so they are removed before the title is validated.
+    """
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" and ch != "\x00")
+    return " ".join(visible.split())
+
+
 @dataclass(frozen=True)
 class ThreadDraft:
     """What a member typed into the new-thread form, before validation."""
@@ -58,7 +68,7 @@ def check_thread_draft(
 ) -> str:
     """Validate a new thread; return the rendered body or raise with every field's problem."""
     errors: dict[str, str] = {}
-    title = " ".join(draft.title.split())
+    title = clean_title(draft.title)
 
     if not title:
         errors["title"] = "Enter a title for your thread."
@@ -109,7 +119,7 @@ async def do_create_thread(
     require(member, Action.CREATE_THREAD, draft.kind)
     html = check_thread_draft(member, draft, taxonomy, max_length)
     html = await writing.add_thread_titles(html, base_url=base_url)
-    title = " ".join(draft.title.split())
+    title = clean_title(draft.title)
     held_kinds = privacy.check_before_saving(
         member, {"title": title, "body": draft.body}, confirmed=personal_data_confirmed
     )

@@ -318,3 +318,26 @@ async def test_healthz_reports_database(client):
 
     assert response.status_code == 200
     assert await response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/threads/99999999999999999999999", "/posts/99999999999999999999999/revisions"]
+)
+async def test_huge_id_is_not_found(client, path):
+    response = await client.get(path)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("title", ["\u200b" * 20, "\u202e\u200d\u2060" * 5 + "   "])
+async def test_invisible_title_rejected(sign_in, title):
+    client = await sign_in(await make_member())
+
+    response = await client.post(
+        "/threads/new",
+        {"title": title, "kind": "question", "skill_area": "data-quality", "roles": "la-data", "body": "Hello"},
+    )
+
+    assert response.status_code == 422
+    assert "Enter a title for your thread." in await response.get_data(as_text=True)
+    assert await Thread.all().count() == 0
