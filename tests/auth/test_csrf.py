@@ -1,6 +1,7 @@
 """Every route that accepts a state-changing method refuses a request without a valid token."""
 
 import pytest
+from werkzeug.routing import NumberConverter
 
 from forum.auth.csrf import CSRF_COOKIE
 from forum.auth.sessions import SESSION_COOKIE, do_start_session
@@ -17,7 +18,7 @@ def _unsafe_routes(app):
         for method in sorted(rule.methods & UNSAFE):
             # Fill each converter with a value that matches it, so the route is reached.
             values = {
-                name: 1 if type(conv).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
+                name: 1 if isinstance(conv, NumberConverter) else "x"
                 for name, conv in rule._converters.items()
             }
             yield method, rule, values
