@@ -1,7 +1,7 @@
 """Every route that accepts a state-changing method refuses a request without a valid token."""
 
 import pytest
-from werkzeug.routing import NumberConverter
+from werkzeug.routing.converters import NumberConverter
 
 from forum.auth.csrf import CSRF_COOKIE
 from forum.auth.sessions import SESSION_COOKIE, do_start_session
