@@ -150,6 +150,19 @@ class Server:
         values = dict(re.findall(r"^(VmRSS|VmHWM|RssAnon):\s+(\d+) kB", status, re.M))
         return tuple(int(values[name]) / 1024 for name in ("VmRSS", "VmHWM", "RssAnon"))
 
+    def wait_idle(self, seconds: float = 90) -> None:
+        """Wait until the worker uses under 5% of a core, so requests queued by the last run
+        (a sync worker still answering slow searches) do not eat into the next one."""
+        stat = Path(f"/proc/{self.worker_pid()}/stat")
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            before = sum(int(value) for value in stat.read_text().rsplit(")", 1)[1].split()[11:13])
+            time.sleep(0.5)
+            after = sum(int(value) for value in stat.read_text().rsplit(")", 1)[1].split()[11:13])
+            if (after - before) / ticks_per_second < 0.025:
+                return
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -428,10 +441,12 @@ def measure_page(target: Target, server: Server, page: Page, args, out: Path, sl
             raise RuntimeError(f"{target.label} {page.name}: {url} returned HTTP {status}, expected 200.")
     else:
         size = 0
+    server.wait_idle()
     warm = run_wrk(url, page, 16, args.warmup, out, f"{slug}-warmup")
     log(f"{target.label} {page.name}: {size:,} bytes, warm-up {warm['rps']:.0f} requests/s.")
     for clients in args.clients:
         for run in range(1, args.runs + 1):
+            server.wait_idle()
             before = page.count_rows() if page.count_rows else None
             load = os.getloadavg()[0]
             figures = run_wrk(url, page, clients, args.duration, out, f"{slug}-c{clients}-r{run}")
@@ -593,7 +608,7 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: install it with 'apt-get install wrk'.")
-    out = Path(args.out) if args.out else RESULTS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out).resolve() if args.out else RESULTS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     rows: list[dict] = []
