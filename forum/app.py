@@ -46,7 +46,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def create_app(settings: Settings | None = None) -> Quart:
-    """Build the app; raise ConfigError listing every unsafe setting in production."""
+    """Build the app, raising ConfigError that lists every unsafe setting in production."""
     settings = settings or Settings.from_env()
     problems = check_production(settings)
     if problems:
@@ -228,7 +228,7 @@ def _register_error_handlers(app: Quart) -> None:
         try:
             return await render_template("error.html", error=ForumError(message), status=500), 500
         except Exception:
-            # The template itself may be the failure; a plain page is still better than none.
+            # The template itself may be the failure, and a plain page is still better than none.
             return Response(message, status=500, content_type="text/plain; charset=utf-8")
 
 

@@ -16,7 +16,7 @@ DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
 class ConfigError(Exception):
-    """Raised when the settings cannot run the forum; the message lists every problem."""
+    """Raised when the settings cannot run the forum. The message lists every problem."""
 
 
 def _read_bool(environ: dict[str, str], name: str, default: bool) -> bool:
@@ -89,7 +89,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
-        """Build settings from the environment; raise ConfigError on an unreadable value."""
+        """Build settings from the environment, raising ConfigError on an unreadable value."""
         environ = dict(os.environ if environ is None else environ)
         env = environ.get("FORUM_ENV", "development").strip().lower() or "development"
         if env not in {"development", "production", "test"}:
@@ -140,7 +140,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def check_production(settings: Settings) -> list[str]:
-    """Return one line per missing or unsafe setting; an empty list means safe to start."""
+    """Return one line per missing or unsafe setting. An empty list means safe to start."""
     if not settings.is_production:
         return []
 

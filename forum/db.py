@@ -90,7 +90,7 @@ def tortoise_config(database_url: str) -> dict:
 
 
 async def init_database(database_url: str) -> None:
-    """Open the connection pool for the app; migrations are applied separately.
+    """Open the connection pool for the app. Migrations are applied separately.
 
     Hypercorn runs start-up in a task of its own, so the Tortoise context is made the
     global fallback for the request tasks that follow.
@@ -105,7 +105,7 @@ async def close_database() -> None:
 
 
 async def apply_migrations(database_url: str) -> None:
-    """Apply every pending migration; a new database gets the schema and the taxonomy."""
+    """Apply every pending migration, so a new database gets the schema and the taxonomy."""
     from tortoise.migrations.api import migrate
 
     await migrate(config=tortoise_config(database_url))

@@ -10,7 +10,7 @@ import sys
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-# Attributes every LogRecord has; anything else on a record came from ``extra``.
+# Attributes every LogRecord has. Anything else on a record came from ``extra``.
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
@@ -60,5 +60,5 @@ def configure_logging(production: bool, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    # Tortoise logs every SQL statement at debug; keep that out unless asked for.
+    # Tortoise logs every SQL statement at debug, which stays out unless requested.
     logging.getLogger("tortoise").setLevel(logging.WARNING)

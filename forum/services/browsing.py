@@ -98,7 +98,7 @@ def encode_cursor(moment: datetime, item_id: int) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """Decode a list cursor; an unreadable one starts from the first page."""
+    """Decode a list cursor. An unreadable one starts from the first page."""
     if not cursor:
         return None
 

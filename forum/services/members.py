@@ -26,7 +26,7 @@ async def get_member_for_dev_sign_in(handle: str) -> Member | None:
 
 
 async def do_promote(email_or_handle: str, permission: str) -> Member:
-    """Set a member's site permission; used by the ``forum promote`` command.
+    """Set a member's site permission, for the ``forum promote`` command.
 
     :raises NotFound: when no member has that email address or handle.
     :raises ValidationFailed: when the permission is not one the site knows.

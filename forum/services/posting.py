@@ -56,7 +56,7 @@ class ThreadDraft:
 
 
 def check_body(body: str, max_length: int) -> str:
-    """Render a post body; raise ValidationFailed on the ``body`` field when it cannot be."""
+    """Render a post body, raising ValidationFailed on the ``body`` field when it cannot be."""
     try:
         return render_markdown(body, max_length=max_length)
     except MarkdownError as error:
@@ -66,7 +66,7 @@ def check_body(body: str, max_length: int) -> str:
 def check_thread_draft(
     member: Member, draft: ThreadDraft, taxonomy: Taxonomy, max_length: int
 ) -> str:
-    """Validate a new thread; return the rendered body or raise with every field's problem."""
+    """Validate a new thread and return the rendered body, or raise with every field's problem."""
     errors: dict[str, str] = {}
     title = clean_title(draft.title)
 
