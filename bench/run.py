@@ -79,9 +79,9 @@ local cookies = {%(cookies)s}
 local prefixes = {%(prefixes)s}
 request = function()
   counter = counter + 1
-  local which = counter %% #cookies + 1
-  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = cookies[which]}
-  return wrk.format("POST", %(path)s, headers, prefixes[which] .. "%(tag)s-" .. counter)
+  local index = counter %% #cookies + 1
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = cookies[index]}
+  return wrk.format("POST", %(path)s, headers, prefixes[index] .. "%(tag)s-" .. counter)
 end
 """
 
@@ -152,7 +152,7 @@ class Server:
 
     def wait_idle(self, seconds: float = 90) -> None:
         """Wait until the worker uses under 5% of a core, so requests queued by the last run
-        (a sync worker still answering slow searches) do not eat into the next one."""
+        (a sync worker still serving slow searches) do not eat into the next one."""
         stat = Path(f"/proc/{self.worker_pid()}/stat")
         ticks_per_second = os.sysconf("SC_CLK_TCK")
         deadline = time.monotonic() + seconds

@@ -90,6 +90,12 @@ async def show_thread(thread_id: int, slug: str | None = None):
         # A merged thread is hidden and empty, so its old links go to the merged thread.
         target = await moderation_threads.find_merge_target(g.member, thread_id)
         return redirect(url_for("threads.show_thread", thread_id=target.id, slug=target.slug), 301)
+    if slug is not None and slug != thread.slug:
+        # One address per thread, whatever slug an old or mistyped link carries.
+        return redirect(
+            url_for("threads.show_thread", thread_id=thread.id, slug=thread.slug, **request.args),
+            301,
+        )
     after = request.args.get("after", type=int) or 0
     posts, next_after = await browsing.list_posts(thread, g.member, after)
     extras = await qa.get_thread_extras(

@@ -341,3 +341,12 @@ async def test_invisible_title_rejected(sign_in, title):
     assert response.status_code == 422
     assert "Enter a title for your thread." in await response.get_data(as_text=True)
     assert await Thread.all().count() == 0
+
+
+async def test_wrong_slug_redirects_to_thread(client):
+    thread = await make_thread(title="Slugs should be canonical here")
+
+    response = await client.get(f"/threads/{thread.id}/wrong-slug?after=0")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/threads/{thread.id}/{thread.slug}?after=0"
