@@ -92,7 +92,7 @@ class Action(StrEnum):
 
 
 def _is_active(member: Member | None) -> bool:
-    """Whether the member may act at all. A suspension counts as over once its end passes."""
+    """Return whether the member may act at all. A suspension counts as over once its end passes."""
     if member is None:
         return False
     if member.state == MemberState.SUSPENDED:
@@ -101,7 +101,10 @@ def _is_active(member: Member | None) -> bool:
 
 
 def is_silenced(member: Member | None) -> bool:
-    """Whether a moderator's silence on the member is in force. NULL silenced_until never ends."""
+    """Return whether a moderator's silence on the member is in force.
+
+    A silence with no end date (``silenced_until`` is NULL) lasts until a moderator lifts it.
+    """
     if member is None or not member.is_silenced:
         return False
     return member.silenced_until is None or member.silenced_until > datetime.now(UTC)
@@ -187,7 +190,7 @@ def _redact_post(member: Member | None, post: Post | None = None) -> bool:
 
 
 def _outranks(member: Member | None, target: Member | None = None) -> bool:
-    """A moderator acts on members ranked below them, so never on themselves or an admin."""
+    """Return whether a moderator ranks above ``target``, so never for themselves or an admin."""
     if not _is_moderator(member):
         return False
     if target is None:
@@ -201,7 +204,7 @@ def _approve_member(member: Member | None, target: Member | None = None) -> bool
 
 
 def _in_pair(member: Member | None, mentorship: Any) -> bool:
-    """Whether the member is the mentor or the mentee of ``mentorship``."""
+    """Return whether the member is the mentor or the mentee of ``mentorship``."""
     return member is not None and member.id in (mentorship.mentor_id, mentorship.mentee_id)
 
 
@@ -214,7 +217,7 @@ def _is_mentor_of(member: Member | None, mentorship: Any) -> bool:
 
 
 def _is_mentee_of(member: Member | None, request: Any) -> bool:
-    """The mentee of a mentoring request or of a mentorship."""
+    """Return whether the member is the mentee of a mentoring request or of a mentorship."""
     return _is_active(member) and request.mentee_id == member.id
 
 

@@ -250,14 +250,7 @@ async def _apply_thread_action(thread: Thread, action: str, form) -> Thread:
     if action == "unlock":
         return await moderation_threads.do_unlock_thread(member, thread, reason)
     if action == "pin":
-        until = moderation.parse_day_start(
-            form.get("until-day", ""),
-            form.get("until-month", ""),
-            form.get("until-year", ""),
-            field="until",
-            required=False,
-            what="the pin ends",
-        )
+        until = _until_date(form, required=False, what="the pin ends")
         return await moderation_threads.do_pin_thread(member, thread, reason, until=until)
     if action == "unpin":
         return await moderation_threads.do_unpin_thread(member, thread, reason)
@@ -289,14 +282,7 @@ async def _apply_thread_action(thread: Thread, action: str, form) -> Thread:
         )
     if action == "slow_mode":
         seconds = form.get("seconds", "")
-        until = moderation.parse_day_start(
-            form.get("until-day", ""),
-            form.get("until-month", ""),
-            form.get("until-year", ""),
-            field="until",
-            required=False,
-            what="slow mode ends",
-        )
+        until = _until_date(form, required=False, what="slow mode ends")
         return await moderation_threads.do_set_slow_mode(
             member, thread, int(seconds) if seconds.isdigit() else 0, reason, until=until
         )
@@ -418,6 +404,18 @@ async def member_action(member_id: int, action: str):
     )
 
 
+def _until_date(form, *, required: bool, what: str):
+    """Read the form's GOV.UK date input named ``until`` as the start of that day."""
+    return moderation.parse_day_start(
+        form.get("until-day", ""),
+        form.get("until-month", ""),
+        form.get("until-year", ""),
+        field="until",
+        required=required,
+        what=what,
+    )
+
+
 async def _apply_member_action(member, action: str, form) -> None:
     moderator = g.member
     if action == "note":
@@ -425,26 +423,12 @@ async def _apply_member_action(member, action: str, form) -> None:
         return
     reason = await _reason(form, required=action in {"suspend", "silence", "reject"})
     if action == "suspend":
-        until = moderation.parse_day_start(
-            form.get("until-day", ""),
-            form.get("until-month", ""),
-            form.get("until-year", ""),
-            field="until",
-            required=True,
-            what="the suspension ends",
-        )
+        until = _until_date(form, required=True, what="the suspension ends")
         await moderation_members.do_suspend_member(moderator, member, until=until, reason=reason)
     elif action == "lift_suspension":
         await moderation_members.do_lift_suspension(moderator, member, reason)
     elif action == "silence":
-        until = moderation.parse_day_start(
-            form.get("until-day", ""),
-            form.get("until-month", ""),
-            form.get("until-year", ""),
-            field="until",
-            required=False,
-            what="the silence ends",
-        )
+        until = _until_date(form, required=False, what="the silence ends")
         await moderation_members.do_silence_member(moderator, member, reason=reason, until=until)
     elif action == "lift_silence":
         await moderation_members.do_lift_silence(moderator, member, reason)
