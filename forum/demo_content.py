@@ -2252,3 +2252,229 @@ CANNED_REASONS: list[dict] = [
         "text": "This thread has become heated, so it is paused while everyone cools down.",
     },
 ]
+
+# Learning resources in the signposting directory, as Centre staff might curate them.
+LEARNING_RESOURCES: list[dict] = [
+    {
+        "title": "Explore education statistics",
+        "provider": "Department for Education",
+        "url": "https://explore-education-statistics.service.gov.uk/",
+        "format": "tool",
+        "cost": "free",
+        "description": "The national tables behind most benchmarking of children's services, with a table tool.",
+        "skill_areas": ["benchmarking", "statutory-returns"],
+        "levels": [1, 2],
+    },
+    {
+        "title": "Databases and SQL",
+        "provider": "Software Carpentry",
+        "url": "https://swcarpentry.github.io/sql-novice-survey/",
+        "format": "course",
+        "cost": "free",
+        "description": "A short hands-on lesson: selecting, sorting, filtering, aggregating and joining tables.",
+        "skill_areas": ["sql-data-engineering"],
+        "levels": [1, 2],
+    },
+    {
+        "title": "Power BI learning paths",
+        "provider": "Microsoft Learn",
+        "url": "https://learn.microsoft.com/en-us/training/powerplatform/power-bi",
+        "format": "course",
+        "cost": "free",
+        "description": "Self-paced modules on modelling data, writing DAX measures and designing reports.",
+        "skill_areas": ["power-bi", "bi-visualisation"],
+        "levels": [1, 2, 3],
+    },
+    {
+        "title": "Data visualisation: charts",
+        "provider": "Government Analysis Function",
+        "url": "https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-charts/",
+        "format": "article",
+        "cost": "free",
+        "description": "Guidance on choosing and designing accessible charts for official statistics.",
+        "skill_areas": ["bi-visualisation", "insight-communication"],
+        "levels": [1, 2, 3],
+    },
+    {
+        "title": "UK GDPR guidance and resources",
+        "provider": "Information Commissioner's Office",
+        "url": "https://ico.org.uk/for-organisations/uk-gdpr-guidance-and-resources/",
+        "format": "article",
+        "cost": "free",
+        "description": "The regulator's guidance on lawful bases, sharing, subject access and DPIAs.",
+        "skill_areas": ["information-governance"],
+        "levels": [1, 2, 3],
+    },
+    {
+        "title": "R for Data Science",
+        "provider": "Hadley Wickham, Mine Çetinkaya-Rundel and Garrett Grolemund",
+        "url": "https://r4ds.hadley.nz/",
+        "format": "book",
+        "cost": "free",
+        "description": "A free online book on importing, tidying, transforming and visualising data in R.",
+        "skill_areas": ["r", "programming-reproducible-analysis"],
+        "levels": [1, 2],
+    },
+]
+
+# Members who finished a resource, with their rating from 1 to 5 (None for no rating).
+RESOURCE_COMPLETIONS: list[tuple[str, str, int | None]] = [
+    ("priya.n", "Power BI learning paths", 4),
+    ("priya.n", "Data visualisation: charts", 5),
+    ("tom.ashworth", "Databases and SQL", 5),
+    ("helen.moss", "UK GDPR guidance and resources", 4),
+    ("jamie.holt", "Explore education statistics", None),
+]
+
+# Endorsements, oldest first, so that the endorsers of later rows have an evidenced level
+# of their own from earlier rows. ``evidence`` is ("post", thread title, post number),
+# ("resource", thread title) or ("mentorship", mentor handle, mentee handle). Days count
+# back from today.
+ENDORSEMENTS: list[dict] = [
+    {
+        "endorser": "tom.ashworth", "member": "mei.chen", "skill_area": "ssda903", "level": 1,
+        "relationship": "saw_in_forum", "evidence": ("post", "Finding overlapping SSDA903 episodes before the validator does", 2),
+        "observed": (95, 95), "days_ago": 90,
+        "statement": "Her window-function approach to overlapping episodes found problems our validator runs had missed for months.",
+    },
+    {
+        "endorser": "helen.moss", "member": "mei.chen", "skill_area": "ssda903", "level": 1,
+        "relationship": "reviewed_work", "evidence": ("post", "CIN census error 8869: assessment authorised before it started — how do I trace it?", 2),
+        "observed": (100, 80), "days_ago": 78,
+        "statement": "I reused her tracing query for our census errors and it held up against every case I checked by hand.",
+    },
+    {
+        "endorser": "jamie.holt", "member": "sian.pryce", "skill_area": "social-care-practice", "level": 1,
+        "relationship": "saw_in_forum", "evidence": ("resource", "Reading list: understanding the child's journey before you analyse it"),
+        "observed": (60, 48), "days_ago": 47,
+        "statement": "Her reading list is the clearest introduction to the child's journey that I have found as a new analyst.",
+    },
+    {
+        "endorser": "dan.fairweather", "member": "sian.pryce", "skill_area": "social-care-practice", "level": 1,
+        "relationship": "saw_in_forum", "evidence": ("resource", "Reading list: understanding the child's journey before you analyse it"),
+        "observed": (55, 45), "days_ago": 44,
+        "statement": "The list explains why each piece of guidance matters for the data, which is what our new starters need.",
+    },
+    {
+        "endorser": "ben.castellano", "member": "marcus.lee", "skill_area": "finance-commissioning-sufficiency", "level": 1,
+        "relationship": "saw_in_forum",
+        "evidence": ("post", "Sufficiency strategy: estimating how many more in-house foster carers we need", 2),
+        "observed": (70, 70), "days_ago": 66,
+        "statement": "His step-by-step method for estimating carer numbers became the backbone of our sufficiency strategy.",
+    },
+    {
+        "endorser": "marcus.lee", "member": "ruth.okonjo", "skill_area": "information-governance", "level": 1,
+        "relationship": "mentored", "evidence": ("mentorship", "marcus.lee", "ruth.okonjo"),
+        "observed": (120, 40), "days_ago": 38,
+        "statement": "Over our mentorship she wrote her first DPIA for a data share and defended it well at the panel.",
+    },
+    {
+        "endorser": "mei.chen", "member": "priya.n", "skill_area": "ssda903", "level": 2,
+        "relationship": "worked_together", "evidence": ("post", "Finding overlapping SSDA903 episodes before the validator does", 4),
+        "observed": (200, 30), "days_ago": 28,
+        "statement": "She runs our 903 checks each month and now writes the fixes herself before the validator flags them.",
+    },
+    {
+        "endorser": "sian.pryce", "member": "priya.n", "skill_area": "social-care-practice", "level": 2,
+        "relationship": "mentored", "evidence": ("mentorship", "sian.pryce", "priya.n"),
+        "observed": (50, 14), "days_ago": 12,
+        "statement": "In our sessions she explained each step of a child's care journey and what every 903 field records about it.",
+    },
+    {
+        "endorser": "grace.whitlow", "member": "priya.n", "skill_area": "case-management-systems", "level": 1,
+        "relationship": "saw_in_forum",
+        "evidence": ("post", "What would you want from a case management system's reporting layer?", 2),
+        "observed": (40, 40), "days_ago": 20,
+        "statement": "Her reply set out clearly which reporting tables analysts need from a case management system and why.",
+    },
+    {
+        "endorser": "helen.moss", "member": "priya.n", "skill_area": "bi-visualisation", "level": 1,
+        "relationship": "saw_in_forum",
+        "evidence": ("post", "RAG ratings in Power BI: colour-blind safe options that leaders still recognise", 2),
+        "observed": (25, 25), "days_ago": 9,
+        "statement": "Her colour-blind safe RAG palette was easy to adopt, and our senior leaders read it without any trouble.",
+    },
+    {
+        "endorser": "tom.ashworth", "member": "priya.n", "skill_area": "data-quality", "level": 1,
+        "relationship": "saw_in_forum", "evidence": ("post", "Finding overlapping SSDA903 episodes before the validator does", 4),
+        "observed": (95, 95), "days_ago": 6,
+        "statement": "She turned the overlap check into a routine data quality report that her team acts on every month.",
+    },
+]
+
+# CPD entries written by hand. Fields are those of the entry form, and days count back
+# from today. Levels run from 0 (none) to 4 (expert).
+CPD_ENTRIES: list[dict] = [
+    {
+        "handle": "priya.n",
+        "title": "Rebuilt our SSDA903 validation checks",
+        "activity_type": "work_project", "started_days_ago": 150, "ended_days_ago": 120, "hours": "18",
+        "description": "Rewrote the monthly 903 checks as SQL so they run before the DfE validator.",
+        "learning": "How episode overlaps and missing placement end dates arise in the case management system.",
+        "impact": "Errors at submission fell from dozens to a handful, and the team fixes them weeks earlier.",
+        "peer_reflection": "Reviewed the queries with our returns lead, who suggested checking legal status changes too.",
+        "next_steps": "Share the checks on the forum and ask other councils what they test.",
+        "skills": [("ssda903", 2, 3), ("data-quality", 2, 3)],
+        "visibility": "mentor",
+    },
+    {
+        "handle": "priya.n",
+        "title": "Presented the quarterly performance pack to the DCS",
+        "activity_type": "peer_discussion", "started_days_ago": 70, "ended_days_ago": None, "hours": "2",
+        "description": "First time presenting the performance pack to the director and heads of service.",
+        "learning": "Lead with three messages and keep the detailed tables in an appendix.",
+        "impact": "The meeting agreed an action on re-referrals instead of asking for more charts.",
+        "peer_reflection": "My mentor watched a rehearsal and helped me cut the slides from twenty to eight.",
+        "next_steps": "Try the same approach with the corporate parenting board.",
+        "skills": [("insight-communication", 1, 2), ("performance-management", 1, 2)],
+        "visibility": "mentor",
+    },
+    {
+        "handle": "priya.n",
+        "title": "Placement cost model moved to a structured table",
+        "activity_type": "work_project", "started_days_ago": 210, "ended_days_ago": 190, "hours": "10",
+        "description": "Replaced hard-coded ranges in the placement cost workbook with structured tables.",
+        "learning": "Structured references survive new columns from finance without breaking formulas.",
+        "impact": "Finance now add columns without asking us to repair the model.",
+        "peer_reflection": "",
+        "next_steps": "",
+        "skills": [("spreadsheet-modelling", 2, 3)],
+        "visibility": "private",
+    },
+    {
+        "handle": "priya.n",
+        "title": "Accessible colour palettes for dashboards",
+        "activity_type": "self_directed_study", "started_days_ago": 30, "ended_days_ago": None, "hours": "3",
+        "description": "Read the Analysis Function chart guidance and tested palettes with a colour-blindness simulator.",
+        "learning": "Never rely on colour alone: add labels or symbols to RAG ratings.",
+        "impact": "Our dashboards now pass an accessibility check on colour contrast.",
+        "peer_reflection": "",
+        "next_steps": "Review the older dashboards the same way.",
+        "skills": [("bi-visualisation", 1, 2)],
+        "visibility": "public_summary",
+    },
+    {
+        "handle": "tom.ashworth",
+        "title": "Mosaic reporting tables walkthrough with our supplier",
+        "activity_type": "event", "started_days_ago": 40, "ended_days_ago": None, "hours": "3.5",
+        "description": "A supplier session on which Mosaic reporting tables hold workflow step dates.",
+        "learning": "The completed date is on the step table, not on the form.",
+        "impact": "Our timeliness measures now use the right date.",
+        "peer_reflection": "Talked it through with colleagues on the forum, who had found the same problem.",
+        "next_steps": "",
+        "skills": [("mosaic", 1, 2)],
+        "visibility": "private",
+    },
+]
+
+# The drafted entries members then reviewed and saved with their own reflection:
+# (handle, the drafted title's start, the reflection to add).
+CONFIRMED_DRAFTS: list[tuple[str, str, str]] = [
+    ("priya.n", "Endorsement from Mei Chen",
+     "Mei has watched our 903 work all year, so this reflects months of checks rather than one answer."),
+]
+
+# Credentials members signed for an evidenced level: (handle, skill area slug).
+CREDENTIALS: list[tuple[str, str]] = [
+    ("priya.n", "ssda903"),
+]

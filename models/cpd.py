@@ -76,7 +76,8 @@ class CpdEntry(Model):
 class RoleProfile(Model):
     """A technical role, such as BI developer, with the level it expects in each skill area.
 
-    Admins manage role profiles. A migration seeds the defaults.
+    Admins manage role profiles. A migration seeds the defaults. A retired profile is
+    kept but no longer offered on members' records or counted in the sector view.
     """
 
     id = fields.IntField(primary_key=True)
@@ -84,6 +85,7 @@ class RoleProfile(Model):
     name = fields.CharField(max_length=160)
     description = fields.CharField(max_length=400, default="")
     position = fields.SmallIntField(default=0)
+    retired_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -89,6 +89,9 @@ class Action(StrEnum):
     MANAGE_LEARNING_RESOURCES = "manage_learning_resources"
     COMPLETE_RESOURCE = "complete_resource"
     VIEW_SECTOR = "view_sector"
+    MANAGE_ROLE_PROFILES = "manage_role_profiles"
+    # Read the entries a mentee shares with their mentor. The object is the mentorship.
+    VIEW_SHARED_CPD = "view_shared_cpd"
 
 
 def _is_active(member: Member | None) -> bool:
@@ -225,6 +228,19 @@ def _is_admin(member: Member | None, obj: Any = None) -> bool:
     return _at_least(member, MemberPermission.ADMIN)
 
 
+# Mentorship states in which the mentor is the mentee's current mentor: agreed and not ended.
+CURRENT_MENTORSHIP_STATES = ("agreed", "active", "extended")
+
+
+def _view_shared_cpd(member: Member | None, mentorship: Any) -> bool:
+    """Allow the mentee always, and the mentor only while the mentorship is current."""
+    if member is None:
+        return False
+    if mentorship.mentee_id == member.id:
+        return True
+    return _is_mentor_of(member, mentorship) and mentorship.state in CURRENT_MENTORSHIP_STATES
+
+
 RULES: dict[Action, Callable[..., bool]] = {
     Action.VIEW_THREAD: _view_thread,
     Action.VIEW_HIDDEN_CONTENT: lambda member, obj=None: _is_moderator(member),
@@ -293,6 +309,8 @@ RULES: dict[Action, Callable[..., bool]] = {
     Action.MANAGE_LEARNING_RESOURCES: _is_admin,
     Action.COMPLETE_RESOURCE: lambda member, obj=None: _is_active(member),
     Action.VIEW_SECTOR: _is_admin,
+    Action.MANAGE_ROLE_PROFILES: _is_admin,
+    Action.VIEW_SHARED_CPD: _view_shared_cpd,
     Action.KEEP_CPD_RECORD: lambda member, obj=None: _is_active(member) and (obj is None or obj.member_id == member.id),
 }
 

@@ -1,5 +1,8 @@
 """Load the demo community: organisations, members, threads and replies.
 
+It also loads mentoring, and through ``forum.services.demo_cpd`` learning resources,
+endorsements, CPD entries and a credential.
+
 Idempotent: organisations and members are matched by slug and handle, threads by title,
 so running it twice adds nothing the second time.
 """
@@ -17,8 +20,14 @@ from models import Member, Organisation, Post, Revision, Role, SkillArea, Thread
 logger = logging.getLogger(__name__)
 
 
-async def do_load_demo(*, max_length: int = 20000) -> dict[str, int]:
-    """Create whatever demo content is missing; return how many of each kind were added."""
+async def do_load_demo(*, max_length: int = 20000, settings=None) -> dict[str, int]:
+    """Create whatever demo content is missing; return how many of each kind were added.
+
+    ``settings`` (a ``forum.config.Settings``) contains the key that signs the demo credential.
+    Without it, the settings are read from the environment.
+    """
+    from forum.config import Settings
+    from forum.services.demo_cpd import do_load_demo_cpd
     added = {"organisations": 0, "members": 0, "threads": 0, "posts": 0}
     areas = {area.slug: area for area in await SkillArea.all()}
     roles = {role.slug: role for role in await Role.all()}
@@ -64,10 +73,12 @@ async def do_load_demo(*, max_length: int = 20000) -> dict[str, int]:
         votes = await _add_demo_votes(members)
         mentoring = await _add_demo_mentoring(members, areas, now)
         canned_reasons = await _add_demo_canned_reasons()
+        cpd_added = await do_load_demo_cpd(members, areas, now, settings or Settings.from_env())
 
     logger.info(
         "demo content loaded",
-        extra={**added, "accepted_answers": answers, "votes": votes, "canned_reasons": canned_reasons, **mentoring},
+        extra={**added, "accepted_answers": answers, "votes": votes, "canned_reasons": canned_reasons, **mentoring,
+               **cpd_added},
     )
     return added
 

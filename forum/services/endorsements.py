@@ -1,7 +1,7 @@
 """Endorsements and the evidenced level they add up to.
 
-An endorsement starts from evidence (a post by the member, or a mentorship of the pair)
-and must pass every rule in :func:`check_fields` and :func:`check_rules`. Reciprocal pairs and endorsements
+An endorsement starts from evidence (a post by the member, a resource the member shared
+in a resource thread, or a mentorship of the pair) and must pass every rule in :func:`check_fields` and :func:`check_rules`. Reciprocal pairs and endorsements
 from the member's own organisation are accepted but count for less in
 :func:`weigh_endorsements`, which turns endorsements into an evidenced level.
 """
@@ -29,7 +29,10 @@ from models import (
     MemberState,
     Mentorship,
     MentorshipState,
+    Post,
     SkillArea,
+    ThreadKind,
+    ThreadState,
 )
 
 logger = logging.getLogger(__name__)
@@ -266,7 +269,7 @@ async def get_evidenced_level(member_id: int, skill_area_id: int, *, now: dateti
 
 @dataclass(frozen=True)
 class Evidence:
-    """The post or mentorship an endorsement starts from, and the member it is about."""
+    """The post, shared resource or mentorship an endorsement starts from, and the member it is about."""
 
     kind: EvidenceKind
     object_id: int
@@ -278,15 +281,24 @@ class Evidence:
 async def access_evidence(endorser: Member | None, kind: str, object_id: int) -> Evidence:
     """Return the evidence an endorser may endorse from, or raise NotFound.
 
-    A post must be visible to everyone. A mentorship must have the endorser in the pair
-    and have reached agreement.
+    A post must be visible to everyone. A shared resource is a thread of the resource
+    kind, named by its thread id, and is about the member who opened it. Its opening post
+    is always treated as that resource, so one observation has one kind of evidence and
+    one weight. A mentorship must have the endorser in the pair and have reached agreement.
     """
     from forum.services import browsing
 
+    if kind == EvidenceKind.RESOURCE:
+        opening_ids = await Post.filter(thread_id=object_id, number=1).values_list("id", flat=True)
+        if not opening_ids:
+            raise NotFound()
+        return _shared_resource(await browsing.access_post(endorser, opening_ids[0]))
     if kind == EvidenceKind.POST:
         post = await browsing.access_post(endorser, object_id)
         if post.is_hidden or post.held_for_review or post.author is None:
             raise NotFound()
+        if post.number == 1 and post.thread.kind == ThreadKind.RESOURCE:
+            return _shared_resource(post)
         return Evidence(
             kind=EvidenceKind.POST,
             object_id=post.id,
@@ -308,8 +320,27 @@ async def access_evidence(endorser: Member | None, kind: str, object_id: int) ->
             label=f"Mentorship of {mentorship.mentee.display_name} by {mentorship.mentor.display_name}",
             url=f"/mentoring/mentorships/{mentorship.id}",
         )
-    # NOTE: learning resources are not built yet, so a resource cannot be evidence.
     raise NotFound()
+
+
+def _shared_resource(opening: Post) -> Evidence:
+    """Return a resource thread's opening post as resource evidence, or raise NotFound.
+
+    The thread must be of the resource kind and visible to everyone, and its opening
+    post visible and by a member.
+    """
+    thread = opening.thread
+    if thread.kind != ThreadKind.RESOURCE or thread.state in (ThreadState.HIDDEN, ThreadState.HELD):
+        raise NotFound()
+    if opening.is_hidden or opening.held_for_review or opening.author is None:
+        raise NotFound()
+    return Evidence(
+        kind=EvidenceKind.RESOURCE,
+        object_id=thread.id,
+        member=opening.author,
+        label=f"Resource shared in “{thread.title}”",
+        url=f"/threads/{thread.id}/{thread.slug}",
+    )
 
 
 # Rules --------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from forum.errors import SignInRequired, ValidationFailed
 from forum.services import cpd, credentials, endorsements
 from forum.services.browsing import get_taxonomy
 from forum.services.privacy import CONFIRM_FIELD
+from forum.views import role_profiles
 from models import SkillLevel
 
 blueprint = Blueprint("cpd", __name__, url_prefix="/cpd")
+blueprint.register_blueprint(role_profiles.blueprint)
 
 
 def _signed_in():
@@ -233,6 +235,27 @@ async def swe_view():
         end=end,
         entries=saved,
         missing=cpd.check_swe_requirement(saved),
+        activity_labels=cpd.ACTIVITY_LABELS,
+    )
+
+
+@blueprint.get("/mentorships/<int:mentorship_id>/shared")
+async def shared_with_mentor(mentorship_id: int):
+    """Show the mentee's entries shared with their mentor, read-only, to the pair only."""
+    from forum.services import mentoring
+
+    if g.member is None:
+        raise SignInRequired()
+    mentorship = await mentoring.access_mentorship(g.member, mentorship_id)
+    entries = await cpd.list_shared_with_mentor(g.member, mentorship)
+    taxonomy = await get_taxonomy()
+    return await render_template(
+        "cpd/shared.html",
+        mentorship=mentorship,
+        is_mentee=g.member.id == mentorship.mentee_id,
+        entries=entries,
+        area_names={area.id: area.name for area in taxonomy.skill_areas},
+        level_names=dict(await SkillLevel.all().values_list("value", "name")),
         activity_labels=cpd.ACTIVITY_LABELS,
     )
 

@@ -75,9 +75,9 @@ def _target(permission: str = "member", state: str = MemberState.ACTIVE, member_
 MODERATORS = {"moderator", "admin"}
 
 
-def _mentorship(mentor_id: int = 8, mentee_id: int = 2) -> Mentorship:
+def _mentorship(mentor_id: int = 8, mentee_id: int = 2, state: str = "requested") -> Mentorship:
     """A mentorship of the "mentor" visitor and the "member" visitor by default."""
-    return Mentorship(id=30, mentor_id=mentor_id, mentee_id=mentee_id, request_id=40)
+    return Mentorship(id=30, mentor_id=mentor_id, mentee_id=mentee_id, request_id=40, state=state)
 
 
 def _mentoring_request(mentee_id: int = 2) -> MentoringRequest:
@@ -205,6 +205,18 @@ TABLE = [
     (Action.ISSUE_CREDENTIAL, lambda: None, {"member", "mentor", "silenced", "author", "moderator", "admin"}),
     (Action.KEEP_CPD_RECORD, lambda: None, {"member", "mentor", "silenced", "author", "moderator", "admin"}),
     (Action.KEEP_CPD_RECORD, lambda: CpdEntry(id=50, member_id=2), {"member"}),
+    (Action.MANAGE_ROLE_PROFILES, lambda: None, ADMINS),
+    # The mentor of a current mentorship and the mentee read the mentee's shared entries.
+    # Another mentor, another member, moderators and admins do not.
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(state="active"), PAIR),
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(state="agreed"), PAIR),
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(state="extended"), PAIR),
+    # Once the mentorship ends, or before it is agreed, the mentor no longer reads them.
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(state="completed"), {"member"}),
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(state="accepted"), {"member"}),
+    # The moderator as mentor and the admin as mentee: rank gives no extra access.
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(mentor_id=3, mentee_id=4, state="active"), {"moderator", "admin"}),
+    (Action.VIEW_SHARED_CPD, lambda: _mentorship(mentor_id=9, mentee_id=2, state="active"), {"member"}),
 ]
 
 

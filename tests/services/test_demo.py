@@ -2,7 +2,7 @@
 
 from forum import demo_content
 from forum.services.demo import do_load_demo
-from models import Member, Post, Revision, Thread, ThreadState, Vote
+from models import Member, Post, Revision, SkillArea, Thread, ThreadState, Vote
 
 
 async def test_demo_loads_everything():
@@ -59,3 +59,31 @@ async def test_demo_has_accepted_answers_and_votes():
     for post_id in {vote.post_id for vote in votes}:
         post = next(vote.post for vote in votes if vote.post_id == post_id)
         assert post.score == sum(1 for vote in votes if vote.post_id == post_id)
+
+
+async def test_demo_fills_a_cpd_record():
+    from joserfc.jwk import ECKey
+
+    from forum.config import Settings
+    from forum.services import cpd
+    from models import CpdEntry, Endorsement, IssuedCredential, LearningResource, ResourceCompletion
+
+    settings = Settings(env="test", signing_key=ECKey.generate_key("P-256").as_pem(private=True).decode())
+    await do_load_demo(settings=settings)
+    await do_load_demo(settings=settings)
+
+    priya = await Member.get(handle="priya.n")
+    assert await LearningResource.all().count() == len(demo_content.LEARNING_RESOURCES)
+    assert await ResourceCompletion.all().count() == len(demo_content.RESOURCE_COMPLETIONS)
+    assert await Endorsement.all().count() == len(demo_content.ENDORSEMENTS)
+    assert await Endorsement.filter(evidence_kind="resource").count() == 2
+    assert await IssuedCredential.filter(member_id=priya.id).count() == 1
+    entries = await cpd.list_entries(priya)
+    assert len([entry for entry in entries if not entry.is_draft]) == 5
+    assert any(entry.is_draft for entry in entries)
+    assert await CpdEntry.filter(member_id=priya.id, visibility="mentor", is_draft=False).count() == 3
+    areas = {area.id: area.name for area in await SkillArea.all()}
+    progress = await cpd.get_progress(priya, entries, areas)
+    assert progress.profile.slug == "performance-analyst"
+    assert any(row.evidenced is not None for row in progress.rows)
+    assert progress.gaps

@@ -410,3 +410,162 @@ async def test_matching_uses_evidenced_level_where_it_exists(skill_areas):
     levels = pool.mentor(mentor.id).levels
     assert levels[skill_areas["data-quality"].id] == 3
     assert levels[skill_areas["sql-data-engineering"].id] == 2
+
+
+# Shared resources as evidence ----------------------------------------------------------
+
+
+async def _resource_thread(author, **fields):
+    return await make_thread(author=author, kind="resource", title=fields.pop("title", "Reading list for new analysts"),
+                             body="Statutory guidance worth reading first, and why.", **fields)
+
+
+async def test_endorse_from_shared_resource(skill_areas):
+    sharer, endorser = await make_member(), await make_member()
+    thread = await _resource_thread(sharer)
+    evidence = await endorsements.access_evidence(endorser, "resource", thread.id)
+
+    endorsement = await _endorse(endorser, evidence, skill_areas)
+
+    assert evidence.member.id == sharer.id
+    assert evidence.label == "Resource shared in “Reading list for new analysts”"
+    assert (endorsement.evidence_kind, endorsement.evidence_id) == ("resource", thread.id)
+    draft = await CpdEntry.get(member_id=sharer.id, source_key=f"endorsement:{endorsement.id}")
+    assert draft.is_draft
+
+
+async def test_resource_opening_post_counts_as_resource():
+    sharer = await make_member()
+    thread = await _resource_thread(sharer)
+    from models import Post
+
+    opening = await Post.get(thread_id=thread.id, number=1)
+    evidence = await endorsements.access_evidence(await make_member(), "post", opening.id)
+
+    assert (evidence.kind, evidence.object_id) == ("resource", thread.id)
+
+
+async def test_question_thread_is_no_resource():
+    thread = await make_thread(author=await make_member())
+
+    with pytest.raises(NotFound):
+        await endorsements.access_evidence(await make_member(), "resource", thread.id)
+
+
+async def test_hidden_resource_is_no_evidence():
+    from models import Thread
+
+    thread = await _resource_thread(await make_member())
+    await Thread.filter(id=thread.id).update(state="hidden")
+
+    with pytest.raises(NotFound):
+        await endorsements.access_evidence(await make_member(permission="moderator"), "resource", thread.id)
+
+
+async def test_unknown_resource_is_no_evidence():
+    with pytest.raises(NotFound):
+        await endorsements.access_evidence(await make_member(), "resource", 999999)
+
+
+async def test_own_shared_resource_refused(skill_areas):
+    sharer = await make_member()
+    evidence = await endorsements.access_evidence(sharer, "resource", (await _resource_thread(sharer)).id)
+
+    with pytest.raises(ValidationFailed) as error:
+        await _endorse(sharer, evidence, skill_areas)
+
+    assert error.value.errors == {"member": "You cannot endorse yourself. Ask someone who has seen your work."}
+
+
+async def test_resource_then_post_within_year_refused(skill_areas):
+    sharer, endorser = await make_member(), await make_member()
+    resource = await endorsements.access_evidence(endorser, "resource", (await _resource_thread(sharer)).id)
+    await _endorse(endorser, resource, skill_areas)
+
+    with pytest.raises(ValidationFailed) as error:
+        await _endorse(endorser, await _evidence(endorser, author=sharer), skill_areas)
+
+    assert "in the last 12 months" in error.value.errors["skill_area"]
+
+
+async def test_resource_level_rule_applies(skill_areas):
+    endorser = await make_member()
+    evidence = await endorsements.access_evidence(endorser, "resource", (await _resource_thread(await make_member())).id)
+
+    with pytest.raises(ValidationFailed) as error:
+        await _endorse(endorser, evidence, skill_areas, level="3")
+
+    assert error.value.errors == {
+        "level": "You can endorse at level 1 or below in this skill area, which is one above your own evidenced level (0)."
+    }
+
+
+def test_resource_evidence_weighs_less_than_post():
+    post = weigh_endorsements([_item(2, relationship="saw_in_forum", evidence="post")], NOW)
+    resource = weigh_endorsements([_item(2, relationship="saw_in_forum", evidence="resource")], NOW)
+
+    assert post.total_weight == pytest.approx(0.48)
+    assert resource.total_weight == pytest.approx(0.42)
+
+
+# Rules not covered above ---------------------------------------------------------------
+
+
+async def test_inactive_member_cannot_be_endorsed(skill_areas):
+    from models import Member
+
+    endorser = await make_member()
+    evidence = await _evidence(endorser)
+    await Member.filter(id=evidence.member.id).update(state="suspended")
+    evidence.member.state = "suspended"
+
+    with pytest.raises(ValidationFailed) as error:
+        await _endorse(endorser, evidence, skill_areas)
+
+    assert error.value.errors == {"member": "This member cannot be endorsed because their account is not active."}
+
+
+async def test_withdrawn_endorsement_still_blocks_repeat(skill_areas):
+    endorser = await make_member()
+    evidence = await _evidence(endorser)
+    endorsement = await _endorse(endorser, evidence, skill_areas)
+    await endorsements.do_withdraw(endorser, endorsement)
+
+    with pytest.raises(ValidationFailed) as error:
+        await _endorse(endorser, evidence, skill_areas)
+
+    assert "in the last 12 months" in error.value.errors["skill_area"]
+
+
+async def test_voided_endorsement_allows_repeat(skill_areas):
+    moderator = await make_member(permission="moderator")
+    endorser = await make_member()
+    evidence = await _evidence(endorser)
+    endorsement = await _endorse(endorser, evidence, skill_areas)
+    await endorsements.do_void(moderator, endorsement, "Wrong skill area chosen.")
+
+    again = await _endorse(endorser, evidence, skill_areas)
+
+    assert again.state == "active"
+
+
+async def test_reciprocal_after_sixty_days_not_flagged(skill_areas):
+    moderator = await make_member(permission="moderator")
+    first, second = await make_member(), await make_member()
+    earlier = await _given(first, second, skill_areas["data-quality"], 1)
+    await Endorsement.filter(id=earlier.id).update(created_at=datetime.now(UTC) - timedelta(days=61))
+
+    later = await _endorse(second, await _evidence(second, author=first), skill_areas)
+
+    assert not later.is_reciprocal
+    assert not (await Endorsement.get(id=earlier.id)).is_reciprocal
+    assert await Notification.filter(member_id=moderator.id, kind="endorsement_reciprocal").count() == 0
+
+
+async def test_other_organisation_not_damped(skill_areas):
+    endorser = await make_member(organisation=await make_organisation())
+    member = await make_member(organisation=await make_organisation())
+
+    endorsement = await _endorse(endorser, await _evidence(endorser, author=member), skill_areas)
+
+    assert not endorsement.same_organisation

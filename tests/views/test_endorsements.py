@@ -182,3 +182,60 @@ async def test_public_profile_query_count_constant(client, count_queries, skill_
 
     assert (await client.get(f"/members/{member.handle}/skills")).status_code == 200
     assert count_queries.count == 5, count_queries.statements
+
+
+async def test_endorse_from_shared_resource_page(sign_in, skill_areas):
+    sharer, endorser = await make_member(display_name="Sian Pryce"), await make_member()
+    thread = await make_thread(author=sharer, kind="resource", title="Reading list for new analysts")
+    client = await sign_in(endorser)
+
+    form_page = await client.get(f"/endorse/resource/{thread.id}")
+    response = await client.post(f"/endorse/resource/{thread.id}", form=_form(skill_areas))
+
+    assert "Resource shared in “Reading list for new analysts”" in await form_page.get_data(as_text=True)
+    assert response.status_code == 303
+    endorsement = await Endorsement.get(member_id=sharer.id)
+    assert (endorsement.evidence_kind, endorsement.evidence_id) == ("resource", thread.id)
+    shown = await (await client.get(response.headers["Location"])).get_data(as_text=True)
+    assert f'href="/threads/{thread.id}">A resource they shared in the forum</a>' in shown
+
+
+async def test_resource_thread_offers_endorse_on_opening_post(sign_in):
+    from models import Post
+
+    sharer = await make_member()
+    thread = await make_thread(author=sharer, kind="resource")
+    opening = await Post.get(thread_id=thread.id, number=1)
+    client = await sign_in(await make_member())
+
+    thread_html = await (await client.get(f"/threads/{thread.id}")).get_data(as_text=True)
+    form_html = await (await client.get(f"/endorse/post/{opening.id}")).get_data(as_text=True)
+
+    assert f"/endorse/post/{opening.id}" in thread_html
+    assert "Resource shared in" in form_html
+
+
+async def test_question_thread_is_not_resource_evidence(sign_in):
+    thread = await make_thread(author=await make_member())
+    client = await sign_in(await make_member())
+
+    response = await client.get(f"/endorse/resource/{thread.id}")
+
+    assert response.status_code == 404
+
+
+async def test_endorsed_member_cannot_edit(sign_in, skill_areas):
+    author, endorser = await make_member(), await make_member()
+    post = await _post_by(author)
+    await (await sign_in(endorser)).post(f"/endorse/post/{post.id}", form=_form(skill_areas))
+    endorsement = await Endorsement.get(member_id=author.id)
+    client = await sign_in(author)
+
+    page = await (await client.get(f"/endorsements/{endorsement.id}")).get_data(as_text=True)
+    edited = await client.post(f"/endorsements/{endorsement.id}", form={"level": "4", "statement": "Changed by the member."})
+
+    assert "Hide from my profile" in page
+    assert "Withdraw my endorsement" not in page
+    assert edited.status_code == 405
+    unchanged = await Endorsement.get(id=endorsement.id)
+    assert (unchanged.level, unchanged.statement) == (1, _form(skill_areas)["statement"])
