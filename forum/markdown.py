@@ -13,6 +13,7 @@ applies the same URL rules again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -23,8 +24,8 @@ from typing import Any
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
-from markdown_it.rules_block.table import table as markdown_table
 from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_block.table import table as markdown_table
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -47,7 +48,13 @@ from pygments.token import (
     Whitespace,
 )
 
-__all__ = ["RENDERER_VERSION", "MarkdownError", "render_markdown", "highlight_css"]
+__all__ = [
+    "RENDERER_VERSION",
+    "MarkdownError",
+    "render_markdown",
+    "markdown_to_text",
+    "highlight_css",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -261,7 +268,9 @@ _LANGUAGES: dict[str, tuple[str, type[Lexer]]] = {
 }
 
 
+@functools.cache
 def _make_formatter() -> HtmlFormatter:
+    """Return the one formatter: building it compiles a style sheet, and it keeps no state between blocks."""
     return HtmlFormatter(
         style=HIGHLIGHT_STYLE, classprefix=HIGHLIGHT_CLASS_PREFIX, nowrap=True
     )
@@ -658,3 +667,45 @@ def render_markdown(source: str, *, max_length: int = 20000) -> str:
         ) from error
 
     return _CLEANER.clean(rendered)
+
+
+# Plain text ------------------------------------------------------------------
+
+# Block tokens whose content is the text itself, with no inline children.
+_CODE_BLOCK_TYPES = frozenset({"fence", "code_block"})
+
+
+def markdown_to_text(source: str) -> str:
+    """Return the words a reader sees in a post, on one line, without Markdown syntax.
+
+    Code keeps its content, links and images keep their text and alt text, and
+    each block boundary becomes a space. Characters other than syntax, such as
+    search highlight markers, pass through. Source the parser cannot handle is
+    returned with its whitespace collapsed, never with an error.
+    """
+    source = _SURROGATE_RE.sub("\ufffd", source)
+    try:
+        tokens = _MARKDOWN.parse(source, {})
+    except Exception:
+        # Table and nesting limits raise MarkdownError, and a parser fault anything.
+        logger.info("markdown-it failed to parse a %d-character text", len(source))
+        return " ".join(source.split())
+
+    pieces: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            _append_inline_text(token.children or [], pieces)
+        elif token.type in _CODE_BLOCK_TYPES:
+            pieces.append(token.content)
+        pieces.append(" ")
+    return " ".join("".join(pieces).split())
+
+
+def _append_inline_text(children: list, pieces: list[str]) -> None:
+    for child in children:
+        if child.type in {"text", "code_inline"}:
+            pieces.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            pieces.append(" ")
+        elif child.type == "image":
+            _append_inline_text(child.children or [], pieces)

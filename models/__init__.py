@@ -43,13 +43,13 @@ from models.mentoring import (
     MentoringRequest,
     MentoringSession,
     MentorProfile,
-    MentorSkill,
     Mentorship,
     MentorshipAgreement,
     MentorshipFeedback,
     MentorshipMessage,
     MentorshipState,
     MentorshipStep,
+    MentorSkill,
     RequestSkill,
     RequestState,
     SuggestionState,
@@ -69,6 +69,7 @@ from models.moderation import (
 from models.notifications import Notification, NotificationKind
 from models.qa import Draft, DuplicateState, DuplicateSuggestion, Vote
 from models.sessions import WebSession
+from models.submissions import FormSubmission
 from models.taxonomy import Role, SkillArea, SkillLevel
 from models.threads import Post, Revision, Thread, ThreadKind, ThreadState
 
@@ -119,6 +120,7 @@ __all__ = [
     "AuditEntry",
     "CannedReason",
     "Flag",
+    "FormSubmission",
     "FlagOutcome",
     "FlagReason",
     "FlagState",

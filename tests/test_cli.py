@@ -86,3 +86,38 @@ def test_match_dry_run_prints_and_stores_nothing(cli_database):
     assert "Stored as match run 1." in stored.stdout
     assert tasks.returncode == 0, tasks.stderr
     assert "mentoring requests expired" in tasks.stdout
+
+
+def test_rerender_updates_posts_from_older_renderer(cli_database):
+    import sqlite3
+
+    from forum.markdown import RENDERER_VERSION
+
+    _run(["demo"], cli_database)
+    path = cli_database.removeprefix("sqlite://")
+    with sqlite3.connect(path) as connection:
+        aged = connection.execute(
+            "UPDATE post SET html = '<p>stale</p>', renderer_version = ? WHERE id % 2 = 0",
+            [RENDERER_VERSION - 1],
+        ).rowcount
+
+    result = _run(["rerender", "--batch-size", "7"], cli_database)
+
+    assert result.returncode == 0, result.stderr
+    assert f"post: {aged} re-rendered, 0 failed" in result.stdout
+    assert "rerender started" in result.stderr
+    assert "rerender finished" in result.stderr
+    with sqlite3.connect(path) as connection:
+        left = connection.execute(
+            "SELECT count(*) FROM post WHERE renderer_version < ? OR html = '<p>stale</p>'",
+            [RENDERER_VERSION],
+        ).fetchone()[0]
+    assert aged > 0
+    assert left == 0
+
+
+def test_rerender_rejects_zero_batch_size(cli_database):
+    result = _run(["rerender", "--batch-size", "0"], cli_database)
+
+    assert result.returncode == 1
+    assert "--batch-size must be 1 or more" in result.stderr

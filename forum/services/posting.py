@@ -5,26 +5,82 @@
 thread's counters never disagree with its posts.
 """
 
+import hashlib
 import logging
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, require
-from forum.errors import ValidationFailed
+from forum.errors import ForumError, ValidationFailed
 from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
 from forum.services import live, privacy, rate_limits, watches, writing
 from forum.services.browsing import Taxonomy
-from models import Member, Post, Revision, Thread, ThreadKind, ThreadState
+from models import FormSubmission, Member, Post, Revision, Thread, ThreadKind, ThreadState
 
 logger = logging.getLogger(__name__)
 
 TITLE_MIN = 10
 TITLE_MAX = 200
+
+# The hidden field of reply and new-thread forms that carries a one-time submission token.
+SUBMISSION_TOKEN_FIELD = "submission_token"
+# Tokens from new_submission_token are 32 URL-safe characters. Anything else is ignored.
+_SUBMISSION_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class RepeatedSubmission(ForumError):
+    """Raised when a member sends a form that was already saved, with the post it saved.
+
+    Views redirect to ``post`` as if the repeat had just saved it. ``post.thread`` is loaded.
+    """
+
+    status = 409
+    code = "already_submitted"
+    default_message = "You already sent this and it was saved. Reload the page to see it."
+
+    def __init__(self, post: Post) -> None:
+        self.post = post
+        super().__init__()
+
+
+def new_submission_token() -> str:
+    """Return a random token for one rendering of a reply or new-thread form."""
+    return secrets.token_urlsafe(24)
+
+
+def submission_key(token: str | None, *content: str) -> str | None:
+    """Return the key under which a form submission is stored, or None without a valid token.
+
+    The key digests the token with the text the form carried, so only an identical repeat
+    (a double click or a resent form) matches. A form restored by the back button and
+    changed before sending again, or a page served twice with one token, saves a new post.
+    Keys are unique per member, so a token copied to another member's form matches nothing.
+    """
+    if not token or not _SUBMISSION_TOKEN_RE.fullmatch(token):
+        return None
+    digest = hashlib.sha256()
+    for part in (token, *content):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+async def _find_submission(member: Member, key: str | None) -> Post | None:
+    if key is None:
+        return None
+    submission = await (
+        FormSubmission.filter(member_id=member.id, key=key)
+        .select_related("post__thread")
+        .first()
+    )
+    return submission.post if submission is not None else None
 
 
 def slugify(text: str, max_length: int = 80) -> str:
@@ -111,21 +167,53 @@ async def do_create_thread(
     max_length: int,
     base_url: str = "",
     personal_data_confirmed: bool = False,
+    submission_token: str | None = None,
 ) -> Thread:
     """Create a thread with its opening post and first revision, and tell anyone it mentions.
 
     ``base_url`` is the forum's public address, so that pasted links to threads get titles.
+    ``submission_token`` is the form's one-time token. Without one, nothing detects repeats.
+
+    :raises RepeatedSubmission: when the same form with the same content was saved already.
     """
     require(member, Action.CREATE_THREAD, draft.kind)
+    key = submission_key(
+        submission_token, "thread", draft.title, draft.kind, draft.skill_area,
+        "\n".join(sorted(draft.roles)), draft.body,
+    )
+    if (earlier := await _find_submission(member, key)) is not None:
+        raise RepeatedSubmission(earlier)
     html = check_thread_draft(member, draft, taxonomy, max_length)
     html = await writing.add_thread_titles(html, base_url=base_url)
     title = clean_title(draft.title)
     held_kinds = privacy.check_before_saving(
         member, {"title": title, "body": draft.body}, confirmed=personal_data_confirmed
     )
-    now = datetime.now(UTC)
-    roles = [taxonomy.role(slug) for slug in dict.fromkeys(draft.roles)]
 
+    try:
+        thread = await _save_thread(member, draft, taxonomy, html, title, held_kinds, key)
+    except IntegrityError:
+        # A twin of this submission committed first: the unique key on form_submission.
+        earlier = await _find_submission(member, key)
+        if earlier is None:
+            raise
+        raise RepeatedSubmission(earlier) from None
+
+    logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
+    return thread
+
+
+async def _save_thread(
+    member: Member,
+    draft: ThreadDraft,
+    taxonomy: Taxonomy,
+    html: str,
+    title: str,
+    held_kinds: list[str],
+    key: str | None,
+) -> Thread:
+    roles = [taxonomy.role(slug) for slug in dict.fromkeys(draft.roles)]
+    now = datetime.now(UTC)
     async with in_transaction():
         thread = await Thread.create(
             title=title,
@@ -150,6 +238,8 @@ async def do_create_thread(
             held_for_review=bool(held_kinds),
             created_at=now,
         )
+        if key is not None:
+            await FormSubmission.create(member_id=member.id, key=key, post_id=post.id)
         await _store_revision(post, member)
         if held_kinds:
             await privacy.do_hold_post(member, post, held_kinds, opens_thread=True)
@@ -157,8 +247,6 @@ async def do_create_thread(
         await watches.do_watch_own_post(member, thread.id)
         if not held_kinds:
             await watches.do_notify_watchers(member, thread, post)
-
-    logger.info("thread created", extra={"thread_id": thread.id, "member_id": member.id})
     return thread
 
 
@@ -171,19 +259,54 @@ async def do_reply(
     reply_to: Post | None = None,
     base_url: str = "",
     personal_data_confirmed: bool = False,
+    submission_token: str | None = None,
 ) -> Post:
     """Add a post to a thread, moving its counters in the same transaction.
 
     In that transaction it also notifies the people the reply concerns and deletes the
-    member's draft for the thread (see ``writing.do_after_post``).
+    member's draft for the thread (see ``writing.do_after_post``). ``submission_token`` is
+    the form's one-time token. Without one, nothing detects repeats.
+
+    :raises RepeatedSubmission: when the same form with the same content was saved already.
     """
     require(member, Action.REPLY, thread)
+    reply_to_id = reply_to.id if reply_to and reply_to.thread_id == thread.id else None
+    key = submission_key(submission_token, "reply", str(thread.id), str(reply_to_id or ""), body)
+    # Before slow mode, which would otherwise reject the repeat of a reply it let through.
+    if (earlier := await _find_submission(member, key)) is not None:
+        raise RepeatedSubmission(earlier)
     html = check_body(body, max_length)
     await rate_limits.check_slow_mode(member, thread)
     held_kinds = privacy.check_before_saving(member, {"body": body}, confirmed=personal_data_confirmed)
     html = await writing.add_thread_titles(html, base_url=base_url)
-    now = datetime.now(UTC)
 
+    try:
+        post = await _save_reply(member, thread, body, html, reply_to_id, held_kinds, key)
+    except IntegrityError:
+        # A twin of this submission committed first: the unique key on form_submission.
+        earlier = await _find_submission(member, key)
+        if earlier is None:
+            raise
+        raise RepeatedSubmission(earlier) from None
+
+    logger.info(
+        "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
+    )
+    # After the commit, so that open streams reading the database find the post.
+    await live.announce_post(post)
+    return post
+
+
+async def _save_reply(
+    member: Member,
+    thread: Thread,
+    body: str,
+    html: str,
+    reply_to_id: int | None,
+    held_kinds: list[str],
+    key: str | None,
+) -> Post:
+    now = datetime.now(UTC)
     async with in_transaction():
         # The UPDATE takes the row lock first, so concurrent replies get distinct numbers.
         await Thread.filter(id=thread.id).update(
@@ -194,13 +317,15 @@ async def do_reply(
             thread_id=thread.id,
             number=post_count[0],
             author=member,
-            reply_to=reply_to if reply_to and reply_to.thread_id == thread.id else None,
+            reply_to_id=reply_to_id,
             source=body,
             html=html,
             renderer_version=RENDERER_VERSION,
             held_for_review=bool(held_kinds),
             created_at=now,
         )
+        if key is not None:
+            await FormSubmission.create(member_id=member.id, key=key, post_id=post.id)
         await _store_revision(post, member)
         if held_kinds:
             await privacy.do_hold_post(member, post, held_kinds, opens_thread=False)
@@ -208,12 +333,6 @@ async def do_reply(
         await watches.do_watch_own_post(member, thread.id)
         if not held_kinds:
             await watches.do_notify_watchers(member, thread, post)
-
-    logger.info(
-        "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
-    )
-    # After the commit, so that open streams reading the database find the post.
-    await live.announce_post(post)
     return post
 
 

@@ -6,18 +6,23 @@ endpoints, so a member's new threads, replies and edits all draw on one posting 
 The state lives in memory, or in Redis when ``FORUM_REDIS_URL`` is set, so that every
 instance of the forum shares it.
 
-NOTE: the limiter reads and then writes each key, without a transaction, so requests
-racing on two instances can exceed a limit by a request or two. The limits are there to
-slow spam and floods, not to count exactly.
+A request reserves its place under every limit in one atomic step (a Lua script in Redis)
+before the view runs, and gets the places back when its response is an error, such as a
+form sent back with a problem (422), or when the view calls :func:`release_allowance`.
+So only submissions that save something use up the allowance. Reserving first, rather
+than checking first and recording after a success, means that requests sent at once
+cannot all pass the check before any of them is recorded.
 """
 
 import logging
+import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from quart import Quart, g, jsonify, redirect, render_template, request
+from quart import Quart, Response, current_app, g, jsonify, redirect, render_template, request
 from quart_rate_limiter import RateLimit, RateLimiter, RateLimitExceeded
 from quart_rate_limiter.store import MemoryStore, RateLimiterStoreABC
 
@@ -29,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 HONEYPOT_FIELD = "website"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Names in ``g`` of the places this request reserved, and of the view's request to return them.
+_RESERVED = "rate_limit_reserved"
+_RELEASE = "rate_limit_release"
 
 # (count, period in seconds) pairs per group; every pair must hold.
 DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
@@ -67,23 +75,135 @@ class GroupLimit(RateLimit):
         return f"{self.group}-{self.count}-{int(self.period.total_seconds())}"
 
 
+@dataclass(frozen=True)
+class Place:
+    """One request's place under one limit, in GCRA terms.
+
+    ``key`` stores the limit's theoretical arrival time (TAT) for one member. Each request
+    moves it ``inverse`` seconds later, and a request is rejected while it is more than
+    ``max_interval`` seconds ahead of now.
+    """
+
+    key: str
+    inverse: float
+    max_interval: float
+
+
+class MemoryRateLimitStore(MemoryStore):
+    """quart-rate-limiter's in-memory store, with atomic reserve and release.
+
+    Neither method awaits anything, so no other request runs in between on the event loop.
+    """
+
+    async def reserve(self, places: list[Place], now: float) -> int:
+        """Take a place under every limit, or none: return 0, or the seconds to wait."""
+        arrivals = []
+        retry_after = 0.0
+        for place in places:
+            stored = self._tats.get(place.key)
+            arrival = max(stored.timestamp() if stored else now, now)
+            if arrival - now > place.max_interval:
+                retry_after = max(retry_after, arrival - place.max_interval - now)
+            arrivals.append(arrival + place.inverse)
+        if retry_after > 0:
+            return math.ceil(retry_after)
+        for place, arrival in zip(places, arrivals, strict=True):
+            self._tats[place.key] = datetime.fromtimestamp(arrival, UTC)
+        return 0
+
+    async def release(self, places: list[Place], now: float) -> None:
+        """Give back places that :meth:`reserve` took."""
+        for place in places:
+            stored = self._tats.get(place.key)
+            if stored is None:
+                continue
+            arrival = stored.timestamp() - place.inverse
+            if arrival <= now:
+                del self._tats[place.key]
+            else:
+                self._tats[place.key] = datetime.fromtimestamp(arrival, UTC)
+
+
+# KEYS are the limits' keys. ARGV[1] is now in seconds, then each key's inverse and
+# max_interval. Returns 0 with every key moved on, or the whole seconds to wait with none.
+_RESERVE_SCRIPT = """
+local now = tonumber(ARGV[1])
+local retry_after = 0
+local arrivals = {}
+for i, key in ipairs(KEYS) do
+  local inverse = tonumber(ARGV[2 * i])
+  local max_interval = tonumber(ARGV[2 * i + 1])
+  local arrival = tonumber(redis.call('GET', key) or now)
+  if arrival < now then arrival = now end
+  if arrival - now > max_interval then
+    retry_after = math.max(retry_after, arrival - max_interval - now)
+  end
+  arrivals[i] = arrival + inverse
+end
+if retry_after > 0 then return math.ceil(retry_after) end
+for i, key in ipairs(KEYS) do
+  local expiry = math.max(1, math.floor(arrivals[i] - now) + 60)
+  redis.call('SET', key, string.format('%.6f', arrivals[i]), 'EX', expiry)
+end
+return 0
+"""
+
+# KEYS are the limits' keys. ARGV[1] is now in seconds, then each key's inverse.
+_RELEASE_SCRIPT = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local stored = redis.call('GET', key)
+  if stored then
+    local arrival = tonumber(stored) - tonumber(ARGV[i + 1])
+    if arrival <= now then
+      redis.call('DEL', key)
+    else
+      local expiry = math.max(1, math.floor(arrival - now) + 60)
+      redis.call('SET', key, string.format('%.6f', arrival), 'EX', expiry)
+    end
+  end
+end
+return 0
+"""
+
+
 class RedisRateLimitStore(RateLimiterStoreABC):
     """A Redis store that connects on first use and lets each key expire with its limit.
 
     quart-rate-limiter's own RedisStore connects only in ``before_serving`` and keeps
-    every key forever, so this one sets an expiry a little after the key's time.
+    every key forever, so this one sets an expiry a little after the key's time. Reserving
+    and releasing run as Lua scripts, which Redis runs one at a time, so requests on
+    several instances cannot interleave between reading a key and writing it.
     """
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._redis = None
+        self._reserve = None
+        self._release = None
 
     def _client(self):
         if self._redis is None:
             from redis import asyncio as redis_asyncio
 
             self._redis = redis_asyncio.from_url(self._url)
+            self._reserve = self._redis.register_script(_RESERVE_SCRIPT)
+            self._release = self._redis.register_script(_RELEASE_SCRIPT)
         return self._redis
+
+    async def reserve(self, places: list[Place], now: float) -> int:
+        """Take a place under every limit, or none: return 0, or the seconds to wait."""
+        self._client()
+        arguments: list[float] = [now]
+        for place in places:
+            arguments += [place.inverse, place.max_interval]
+        return int(await self._reserve(keys=[place.key for place in places], args=arguments))
+
+    async def release(self, places: list[Place], now: float) -> None:
+        """Give back places that :meth:`reserve` took."""
+        self._client()
+        arguments = [now] + [place.inverse for place in places]
+        await self._release(keys=[place.key for place in places], args=arguments)
 
     async def before_serving(self) -> None:
         self._client()
@@ -102,6 +222,7 @@ class RedisRateLimitStore(RateLimiterStoreABC):
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+            self._reserve = self._release = None
 
 
 async def _member_key() -> str:
@@ -164,8 +285,48 @@ class ForumRateLimiter(RateLimiter):
     def _get_limits_for_view_function(self, view_func, blueprint) -> list[RateLimit]:
         return self.limits_by_view.get(view_func, [])
 
+    async def _before_request(self) -> None:
+        """Reserve a place under each of the endpoint's limits, or raise RateLimitExceeded."""
+        if not current_app.config["QUART_RATE_LIMITER_ENABLED"]:
+            return
+        endpoint = request.endpoint
+        view = current_app.view_functions.get(endpoint)
+        if view is None:
+            return
+        places = [
+            Place(
+                key=await self._create_key(endpoint, limit),
+                inverse=limit.inverse,
+                max_interval=limit.period.total_seconds() - limit.inverse,
+            )
+            for limit in self._get_limits_for_view_function(view, None)
+            if not await self._should_skip(limit)
+        ]
+        if not places:
+            return
+        retry_after = await self.store.reserve(places, time.time())
+        if retry_after:
+            raise RateLimitExceeded(retry_after)
+        setattr(g, _RESERVED, places)
+
+    async def _after_request(self, response: Response) -> Response:
+        """Give back this request's places unless it saved something, then add the headers."""
+        places = g.pop(_RESERVED, None)
+        if places and (response.status_code >= 400 or g.get(_RELEASE)):
+            await self.store.release(places, time.time())
+        return await super()._after_request(response)
+
     async def _create_key(self, endpoint: str, rate_limit: RateLimit) -> str:
         return f"{self.prefix}:{rate_limit.key}:{await self.key_function()}"
+
+
+def release_allowance() -> None:
+    """Give back this request's places under its rate limits when its response is sent.
+
+    For a view whose response is a success that saved nothing, such as the redirect after
+    a repeated form. Error responses give their places back without this.
+    """
+    setattr(g, _RELEASE, True)
 
 
 def _retry_message(endpoint: str | None, retry_after: int) -> str:
@@ -193,7 +354,9 @@ def init_rate_limits(app: Quart) -> ForumRateLimiter:
     """
     settings = app.config["FORUM"]
     limits = settings.extra.get("rate_limits", DEFAULT_LIMITS)
-    store = RedisRateLimitStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    store = (
+        RedisRateLimitStore(settings.redis_url) if settings.redis_url else MemoryRateLimitStore()
+    )
     limiter = ForumRateLimiter(
         limits, prefix=settings.extra.get("rate_limit_prefix", "forum-rate"), store=store
     )

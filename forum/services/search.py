@@ -26,6 +26,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from forum.errors import ForumError, ValidationFailed
+from forum.markdown import markdown_to_text
 from forum.services.browsing import POSTS_PER_PAGE, Taxonomy
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,15 @@ AUTHOR_MAX_LENGTH = 40
 # text around them is escaped. Control characters, because a post cannot usefully hold them.
 MARK_START = "\x02"
 MARK_END = "\x03"
+# A result's snippet: words of the post's plain text around its first highlighted word.
+SNIPPET_WORDS = 40
+SNIPPET_WORDS_BEFORE = 8
+# Characters of a long post's source parsed for its snippet, from the start of the line
+# SNIPPET_LEAD_CHARS before the first highlighted word. Parsing a whole 20,000-character
+# post takes tens of milliseconds (an estimate from one timing with markdown-it-py 4), so
+# a page of 20 results parses only this much of each.
+SNIPPET_SOURCE_CHARS = 3000
+SNIPPET_LEAD_CHARS = 300
 
 # Words too common to narrow a search. PostgreSQL's english configuration drops its own
 # list, and this one keeps SQLite's results close to that.
@@ -195,6 +205,32 @@ def render_highlight(text: str) -> Markup:
     if inside:
         pieces.append("</mark>")
     return Markup("".join(pieces))
+
+
+def snippet_text(marked_source: str) -> str:
+    """Return plain text from a post's highlighted Markdown source, around its first match.
+
+    ``marked_source`` is the whole source with the engine's markers around matched words.
+    Markdown syntax is removed (see ``forum.markdown.markdown_to_text``) and the markers
+    are kept, for :func:`render_highlight`. A cut at either end is shown with "…".
+    """
+    first_mark = max(marked_source.find(MARK_START), 0)
+    start, end = 0, len(marked_source)
+    if end > SNIPPET_SOURCE_CHARS:
+        # From a line start, so that the Markdown around the match parses as it was written.
+        start = marked_source.rfind("\n", 0, max(first_mark - SNIPPET_LEAD_CHARS, 0)) + 1
+        end = min(start + SNIPPET_SOURCE_CHARS, end)
+    words = markdown_to_text(marked_source[start:end]).split()
+
+    marked_word = next((i for i, word in enumerate(words) if MARK_START in word), 0)
+    first_word = max(marked_word - SNIPPET_WORDS_BEFORE, 0)
+    last_word = min(first_word + SNIPPET_WORDS, len(words))
+    text = " ".join(words[first_word:last_word])
+    if text and (start > 0 or first_word > 0):
+        text = "… " + text
+    if text and (end < len(marked_source) or last_word < len(words)):
+        text += " …"
+    return text
 
 
 class SearchTooSlow(ForumError):
@@ -433,7 +469,7 @@ def _sqlite_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
     return f"""
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
                highlight(search_fts, 0, char(2), char(3)) AS title_marked,
-               snippet(search_fts, 1, char(2), char(3), '…', 40) AS snippet_marked
+               highlight(search_fts, 1, char(2), char(3)) AS body_marked
         FROM (
             SELECT candidate.id AS id, candidate.score AS score
             FROM (
@@ -454,11 +490,8 @@ def _sqlite_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
     """
 
 
-HEADLINE_OPTIONS = (
-    f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=40, MinWords=20, '
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
-TITLE_HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", HighlightAll=true'
+# The whole text with its matches marked, for titles and for snippet_text.
+HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", HighlightAll=true'
 
 
 def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
@@ -474,15 +507,14 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
     limit = parameters.add(RESULTS_PER_PAGE + 1)
     offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
     options = parameters.add(HEADLINE_OPTIONS)
-    title_options = parameters.add(TITLE_HEADLINE_OPTIONS)
 
     # ts_headline parses the text again, so it runs only for the page of results.
     return f"""
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
                CASE WHEN post.number = 1
-                    THEN ts_headline('english', thread.title, {query}, {title_options})
+                    THEN ts_headline('english', thread.title, {query}, {options})
                     ELSE '' END AS title_marked,
-               ts_headline('english', post.source, {query}, {options}) AS snippet_marked
+               ts_headline('english', post.source, {query}, {options}) AS body_marked
         FROM (
             SELECT candidate.id AS id, ts_rank(candidate.document, {rank_query}) AS score
             FROM ({matching}) AS candidate
@@ -551,7 +583,7 @@ def _result(row: dict) -> SearchResult:
         thread_slug=row["thread_slug"],
         thread_title=row["thread_title"],
         title_html=render_highlight(title_marked if has_title_mark else row["thread_title"]),
-        snippet_html=render_highlight(" ".join((row["snippet_marked"] or "").split())),
+        snippet_html=render_highlight(snippet_text(row["body_marked"] or "")),
         thread_kind=row["thread_kind"],
         thread_state=row["thread_state"],
         skill_area_name=row["skill_area_name"],

@@ -5,7 +5,8 @@ exists only when enabled, never in production.
 """
 
 import logging
-from urllib.parse import urlsplit
+import posixpath
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from quart import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
@@ -32,6 +33,17 @@ REGISTRY_KEY = "forum_oidc"
 # How long the link on the waiting page shows the member's name and organisation.
 WAITING_TICKET_MAX_AGE_SECONDS = 3600
 MAX_NEXT_LENGTH = 500
+# Pages that start or end a sign-in. A sign-in never returns to one, so that signing in
+# from the sign-in page itself does not wrap one next= inside another.
+SIGN_IN_PAGE_PATHS = (
+    "/sign-in",
+    "/dev/sign-in",
+    "/sign-out",
+    "/signed-out",
+    "/account/sign-out-everywhere",
+)
+# How many next= wrapped inside sign-in page addresses safe_next unwraps.
+MAX_NEXT_NESTING = 5
 
 
 @blueprint.record_once
@@ -66,8 +78,35 @@ def safe_next(target: str | None) -> str:
     """Return ``target`` when it is a path on this site, otherwise the home page.
 
     Refused: anything not starting with one slash (``//host`` and schemes), backslashes,
-    which browsers read as slashes, control characters, and over-long values.
+    which browsers read as slashes, control characters, and over-long values. A sign-in
+    or sign-out page is replaced by the page in its own ``next``, checked the same way.
     """
+    for _ in range(MAX_NEXT_NESTING + 1):
+        target = _local_path(target)
+        parts = urlsplit(target)
+        if not _is_sign_in_page(parts.path):
+            return target
+        target = parse_qs(parts.query).get("next", ["/"])[0]
+    return "/"
+
+
+def _is_sign_in_page(path: str) -> bool:
+    # Routing decodes percent escapes, and browsers resolve dot segments before requesting.
+    path = posixpath.normpath(unquote(path))
+    return any(path == page or path.startswith(page + "/") for page in SIGN_IN_PAGE_PATHS)
+
+
+@blueprint.app_template_global()
+def sign_in_url() -> str:
+    """Return the sign-in page's address, with ``next`` leading back to the current page.
+
+    On a sign-in page, ``next`` is that page's own ``next``, so signing in from there
+    does not nest one sign-in address inside another.
+    """
+    return url_for("account.sign_in", next=safe_next(request.full_path.rstrip("?")))
+
+
+def _local_path(target: str | None) -> str:
     if not target or len(target) > MAX_NEXT_LENGTH:
         return "/"
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -130,6 +130,70 @@ async def test_snippet_marks_words_and_escapes_html():
     assert "<img" not in snippet
 
 
+async def test_snippet_shows_text_without_markdown():
+    await make_thread(
+        title="Formatting a returns checklist",
+        body=(
+            "## Checking the **census** file\n\n"
+            "- [x] Run the [validation rules](https://example.gov.uk/rules) first\n"
+            "- Then `SELECT` the *unmatched* rows\n\n"
+            "> Keep a copy & a log\n\n"
+            "| Field | Census item |\n|---|---|\n| UPN | N00001 |\n"
+        ),
+    )
+
+    [result] = await _search("census")
+    snippet = str(result.snippet_html)
+
+    assert "<mark>census</mark>" in snippet.lower()
+    assert "Checking the <mark>census</mark> file" in snippet
+    assert "Run the validation rules first" in snippet
+    assert "Then SELECT the unmatched rows" in snippet
+    assert "Keep a copy &amp; a log" in snippet
+    for syntax in ("##", "**", "](", "https://", "`", "&gt;", "|", "---", "[x]"):
+        assert syntax not in snippet, syntax
+
+
+async def test_snippet_escapes_html_inside_markdown():
+    await make_thread(
+        title="Escaping in chart labels",
+        body='Use **<script>alert("census")</script>** or `<b>census</b>` in the label.',
+    )
+
+    [result] = await _search("census")
+    snippet = str(result.snippet_html)
+
+    assert "<script" not in snippet
+    assert "<b>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<mark>census</mark>" in snippet
+    assert "**" not in snippet
+    assert "`" not in snippet
+
+
+async def test_snippet_of_long_post_centres_on_match():
+    filler = "Placements were reviewed in the panel meeting each month.\n\n" * 120
+    await make_thread(
+        title="Long notes from the panel",
+        body=filler + "The **safeguarding** audit found *gaps*.\n\n" + filler,
+    )
+
+    [result] = await _search("safeguarding")
+    snippet = str(result.snippet_html)
+
+    assert snippet.startswith("… ")
+    assert snippet.endswith(" …")
+    assert "The <mark>safeguarding</mark> audit found gaps." in snippet
+    assert len(snippet.split()) <= search.SNIPPET_WORDS + 4
+
+
+@pytest.mark.no_database
+def test_snippet_text_keeps_markers_and_drops_syntax():
+    marked = "Use the **\x02census\x03** [guide](https://example.gov.uk) today"
+
+    assert search.snippet_text(marked) == "Use the \x02census\x03 guide today"
+
+
 async def test_results_paged_by_twenty():
     thread = await make_thread(title="Sharing benchmark tables")
     for number in range(24):

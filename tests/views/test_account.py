@@ -1,6 +1,7 @@
 """Sign-in pages, development sign-in, the account page, sign-out, and the error pages."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -108,6 +109,55 @@ async def test_sign_in_next_keeps_paths_on_this_site(target):
     from forum.views.account import safe_next
 
     assert safe_next(target) == target
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/sign-in?next=/threads/12", "/threads/12"),
+        ("/sign-in?next=%2Fsign-in%3Fnext%3D%252Fskills", "/skills"),
+        ("/sign-in/northmoor/callback?code=x", "/"),
+        ("/dev/sign-in?next=/account", "/account"),
+        ("/sign-out", "/"),
+        ("/signed-out?everywhere=1", "/"),
+        ("/account/sign-out-everywhere", "/"),
+        ("/%73ign-in?next=/skills", "/skills"),
+        ("/threads/../sign-in?next=/skills", "/skills"),
+        ("/sign-in?next=https://evil.example", "/"),
+        ("/sign-in", "/"),
+    ],
+)
+async def test_sign_in_next_unwraps_sign_in_pages(target, expected):
+    from forum.views.account import safe_next
+
+    assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize(("depth", "expected"), [(3, "/skills"), (8, "/")])
+async def test_sign_in_next_unwraps_a_few_levels(depth, expected):
+    from forum.views.account import safe_next
+
+    target = "/sign-in?next=" * depth + "/skills"
+
+    assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected_next"),
+    [
+        ("/skills?role=la-data", "/skills?role%3Dla-data"),
+        ("/sign-in?next=/skills", "/skills"),
+        ("/sign-in?next=/sign-in?next=/roles", "/roles"),
+        ("/signed-out", "/"),
+    ],
+)
+async def test_sign_in_link_keeps_original_page(client, page, expected_next):
+    response = await client.get(page)
+
+    html = await response.get_data(as_text=True)
+    link = re.search(r'<a class="govuk-header__link" href="([^"]+)">Sign in</a>', html)
+    assert link is not None, page
+    assert link.group(1) == f"/sign-in?next={expected_next}"
 
 
 async def test_sign_out_revokes_the_session(sign_in):

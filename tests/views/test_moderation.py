@@ -2,6 +2,7 @@
 tools, the audit log and its CSV, canned reasons, the personal-data form, the honeypot,
 rate limits on the in-memory and Redis stores, and query counts for every page."""
 
+import asyncio
 import csv
 import io
 import re
@@ -658,6 +659,99 @@ async def test_mention_limit_counts_only_posts_with_mentions(database_url):
     assert plain.status_code == 303
     assert mention.status_code == 303
     assert second_mention_statuses == 429
+
+
+REJECTED_REPLIES = {
+    "empty": {"body": "   "},
+    "too long": {"body": "x" * 20_001},
+    "personal data": {"body": "The child's NHS number is 943 476 5919"},
+}
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+@pytest.mark.parametrize("rejected", list(REJECTED_REPLIES))
+async def test_rejected_replies_keep_posting_allowance(database_url, store, rejected):
+    app = _limited_app(database_url, redis_url=REDIS_URL if store == "redis" else None)
+    thread = await make_thread()
+    client = await _signed_in(app, await make_member())
+
+    rejected_statuses = [
+        (await client.post(f"/threads/{thread.id}/reply", REJECTED_REPLIES[rejected])).status_code
+        for _ in range(3)
+    ]
+    saved_statuses = [
+        (await client.post(f"/threads/{thread.id}/reply", {"body": f"Reply {n}"})).status_code
+        for n in range(2)
+    ]
+    refused = await client.post(f"/threads/{thread.id}/reply", {"body": "One too many"})
+
+    assert rejected_statuses == [422, 422, 422]
+    assert saved_statuses == [303, 303]
+    assert refused.status_code == 429
+    assert await Post.filter(thread_id=thread.id).count() == 3
+    await app.extensions["forum_rate_limiter"].store.after_serving()
+
+
+async def test_rejected_new_thread_keeps_posting_allowance(database_url):
+    app = _limited_app(database_url)
+    client = await _signed_in(app, await make_member())
+    form = {
+        "title": "Annex A list 8 missing adopted children",
+        "kind": "question",
+        "skill_area": "ssda903",
+        "roles": "la-data",
+        "body": "Which filter drops them?",
+    }
+
+    rejected = [
+        (await client.post("/threads/new", {**form, "title": "Short"})).status_code
+        for _ in range(3)
+    ]
+    saved = [
+        (await client.post("/threads/new", {**form, "title": f"{form['title']} {n}"})).status_code
+        for n in range(2)
+    ]
+    refused = await client.post("/threads/new", {**form, "title": f"{form['title']} again"})
+
+    assert rejected == [422, 422, 422]
+    assert saved == [303, 303]
+    assert refused.status_code == 429
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_posting_limit_holds_for_simultaneous_replies(database_url, store):
+    app = _limited_app(database_url, redis_url=REDIS_URL if store == "redis" else None)
+    thread = await make_thread()
+    client = await _signed_in(app, await make_member())
+
+    responses = await asyncio.gather(
+        *(client.post(f"/threads/{thread.id}/reply", {"body": f"At once {n}"}) for n in range(6))
+    )
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [303, 303, 429, 429, 429, 429]
+    assert await Post.filter(thread_id=thread.id).count() == 3
+    await app.extensions["forum_rate_limiter"].store.after_serving()
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_repeated_reply_keeps_posting_allowance(database_url, store):
+    app = _limited_app(database_url, redis_url=REDIS_URL if store == "redis" else None)
+    thread = await make_thread()
+    client = await _signed_in(app, await make_member())
+    form = {"body": "Sent twice by a double click", "submission_token": "t" * 32}
+
+    first = await client.post(f"/threads/{thread.id}/reply", form)
+    repeat = await client.post(f"/threads/{thread.id}/reply", form)
+    second = await client.post(f"/threads/{thread.id}/reply", {"body": "A second reply"})
+    refused = await client.post(f"/threads/{thread.id}/reply", {"body": "One too many"})
+
+    assert first.status_code == 303
+    assert repeat.status_code == 303
+    assert repeat.headers["Location"] == first.headers["Location"]
+    assert second.status_code == 303
+    assert refused.status_code == 429
+    await app.extensions["forum_rate_limiter"].store.after_serving()
 
 
 async def test_every_limited_endpoint_exists(app):
