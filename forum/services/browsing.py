@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from forum.errors import NotFound
 from forum.auth.policy import Action, can
+from forum.errors import NotFound
 from models import CacheVersion, Member, Post, Role, SkillArea, Thread, ThreadKind, ThreadState
 
 THREADS_PER_PAGE = 30

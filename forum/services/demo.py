@@ -102,7 +102,7 @@ async def _create_demo_thread(row, areas, roles, members, now, max_length) -> in
     )
     await thread.audience_roles.add(*[roles[slug] for slug in row["roles"]])
 
-    for number, ((handle, body), moment) in enumerate(zip(bodies, moments), start=1):
+    for number, ((handle, body), moment) in enumerate(zip(bodies, moments, strict=True), start=1):
         html = render_markdown(body, max_length=max_length)
         post = await Post.create(
             thread=thread,

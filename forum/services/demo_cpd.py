@@ -11,7 +11,16 @@ from datetime import date, datetime, timedelta
 
 from forum import demo_content
 from forum.config import Settings
-from models import Endorsement, LearningResource, Member, Mentorship, Post, SkillArea, SkillLevel, Thread
+from models import (
+    Endorsement,
+    LearningResource,
+    Member,
+    Mentorship,
+    Post,
+    SkillArea,
+    SkillLevel,
+    Thread,
+)
 
 logger = logging.getLogger(__name__)
 

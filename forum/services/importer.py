@@ -1071,7 +1071,7 @@ async def _import_questions(
 ) -> None:
     task = progress.add_task(f"Importing {path.name}", total=rows)
     seen: set[int] = set()
-    for ordinal, attributes in _iter_rows(path):
+    for _ordinal, attributes in _iter_rows(path):
         progress.advance(task)
         try:
             question_id = _post_id(attributes)

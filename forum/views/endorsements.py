@@ -6,8 +6,8 @@ from forum.auth.policy import Action, can
 from forum.errors import SignInRequired, ValidationFailed
 from forum.services import endorsements
 from forum.services.browsing import get_taxonomy
-from forum.services.privacy import CONFIRM_FIELD
 from forum.services.cpd import ACTIVITY_LABELS
+from forum.services.privacy import CONFIRM_FIELD
 from models import SkillLevel
 
 blueprint = Blueprint("endorsements", __name__)

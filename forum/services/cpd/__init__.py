@@ -40,7 +40,13 @@ from forum.services.cpd.exports import (
     entries_to_json,
 )
 from forum.services.cpd.progress import MENTORS_PER_GAP, Progress, SkillProgress, get_progress
-from forum.services.cpd.sector import SUPPRESSION_THRESHOLD, SectorRow, SectorView, get_sector_view, suppress
+from forum.services.cpd.sector import (
+    SUPPRESSION_THRESHOLD,
+    SectorRow,
+    SectorView,
+    get_sector_view,
+    suppress,
+)
 from forum.services.cpd.timeline import TIMELINE_MONTHS, MonthActivity, activity_by_month
 
 __all__ = [
