@@ -48,4 +48,5 @@ class Notification(Model):
     class Meta:
         table = "notification"
         ordering = ["-created_at", "-id"]
-        indexes = (("member_id", "read_at", "created_at"),)
+        # The second finds who has already heard about a post while notifying watchers.
+        indexes = (("member_id", "read_at", "created_at"), ("post_id", "member_id"))

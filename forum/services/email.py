@@ -205,11 +205,19 @@ async def do_notify_members(
         ]
     )
 
-    mailed = [
-        member
-        for member in receiving
-        if deliveries[member.id] == Delivery.EMAIL and receives_email(member)
-    ]
+    mailed = [member for member in receiving if deliveries[member.id] == Delivery.EMAIL]
+    await do_queue_notification_emails(mailed, kind, post_id=post_id, text=text)
+
+
+async def do_queue_notification_emails(
+    members: list[Member], kind: str, *, post_id: int, text: str
+) -> None:
+    """Queue one email about a post to each member who chose email for ``kind``.
+
+    The caller has chosen the members. Those who cannot get email are skipped, and a
+    message already queued for the same post and member is not queued twice.
+    """
+    mailed = [member for member in members if receives_email(member)]
     if not mailed:
         return
     keys = {member.id: f"notification:{kind}:{post_id}:{member.id}" for member in mailed}

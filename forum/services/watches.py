@@ -7,8 +7,7 @@ them and mentions), and ``muted`` sends nothing about that thread at all.
 """
 
 import logging
-
-from tortoise.expressions import Q
+from datetime import UTC, datetime
 
 from forum.auth.policy import Action, can, require
 from forum.errors import ValidationFailed
@@ -16,7 +15,6 @@ from forum.services import email
 from models import (
     Member,
     MemberState,
-    Notification,
     NotificationKind,
     Post,
     Role,
@@ -96,43 +94,129 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
     A reply notifies the thread's watchers. An opening post notifies watchers of the
     thread's skill area and roles. Members already notified about this post (as its
     replied-to author or a mention) get nothing more, and neither does the writer nor
-    anyone who muted the thread. The queries are the same in number however many watch.
+    anyone who muted the thread, nor anyone whose preference for the kind is off.
+
+    A popular thread can have hundreds of watchers, so the in-app notifications are written
+    by one INSERT ... SELECT in the database, whatever their number; only the watchers who
+    want each one by email are loaded, to render their messages.
     """
     if post.number > 1:
-        targets = Q(target_type=WatchTarget.THREAD, target_id=thread.id)
         kind = NotificationKind.WATCHED_REPLY
         text = f"{member.display_name} replied in “{thread.title}”."
+        targets = [(WatchTarget.THREAD, [thread.id])]
     else:
         role_ids = await Thread.filter(id=thread.id).values_list("audience_roles__id", flat=True)
-        targets = Q(target_type=WatchTarget.SKILL_AREA, target_id=thread.skill_area_id) | Q(
-            target_type=WatchTarget.ROLE,
-            target_id__in=[role_id for role_id in role_ids if role_id is not None],
-        )
         kind = NotificationKind.NEW_THREAD
         text = f"{member.display_name} started “{thread.title}”."
+        targets = [
+            (WatchTarget.SKILL_AREA, [thread.skill_area_id]),
+            (WatchTarget.ROLE, [role_id for role_id in role_ids if role_id is not None]),
+        ]
+    text = " ".join(text.split())[:300]
 
-    watcher_ids = set(
-        await Watch.filter(targets, level=WatchLevel.WATCHING).values_list("member_id", flat=True)
-    )
-    watcher_ids.discard(member.id)
-    if not watcher_ids:
+    if not can(None, Action.VIEW_THREAD, thread):
+        # A held or hidden thread: only some watchers may see it, so each is checked.
+        watchers = await _load_watchers(member, thread, post, kind, targets, email_only=False)
+        watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
+        await email.do_notify_members(
+            watchers, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
+        )
         return
-    watcher_ids -= set(
-        await Notification.filter(post_id=post.id).values_list("member_id", flat=True)
-    )
-    watcher_ids -= set(
-        await Watch.filter(
-            member_id__in=list(watcher_ids),
-            target_type=WatchTarget.THREAD,
-            target_id=thread.id,
-            level=WatchLevel.MUTED,
-        ).values_list("member_id", flat=True)
+
+    # Emails first: the INSERT below adds this post's notifications, which the email query
+    # would then read as "already notified".
+    mailed = await _load_watchers(member, thread, post, kind, targets, email_only=True)
+    inserted = await _insert_watcher_notifications(member, thread, post, kind, targets, text)
+    await email.do_queue_notification_emails(mailed, kind, post_id=post.id, text=text)
+    logger.info(
+        "watchers notified",
+        extra={"post_id": post.id, "kind": kind, "notified": inserted, "emailed": len(mailed)},
     )
 
-    # The steps below run even for an empty set, so a reply costs the same queries whether
-    # or not anyone is left to notify.
-    watchers = await Member.filter(id__in=list(watcher_ids)).exclude(state=MemberState.ERASED)
-    watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
-    await email.do_notify_members(
-        watchers, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
+
+def _watcher_conditions(member: Member, thread: Thread, post: Post, kind: str, targets, mark):
+    """Return the WHERE clause that picks who gets this post's watcher notification.
+
+    ``mark`` adds a parameter and returns its placeholder, so the same clause serves both
+    databases' parameter styles.
+    """
+    target_sql = " OR ".join(
+        f"(w.target_type = {mark(target_type.value)} AND w.target_id IN ({', '.join(mark(i) for i in ids)}))"
+        for target_type, ids in targets
+        if ids
     )
+    where = (
+        f"({target_sql}) AND w.level = {mark(WatchLevel.WATCHING.value)} "
+        f"AND w.member_id <> {mark(member.id)} AND m.state <> {mark(MemberState.ERASED.value)} "
+        f"AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.post_id = {mark(post.id)} "
+        "AND n.member_id = w.member_id) "
+        "AND NOT EXISTS (SELECT 1 FROM watch mu WHERE mu.member_id = w.member_id "
+        f"AND mu.target_type = {mark(WatchTarget.THREAD.value)} AND mu.target_id = {mark(thread.id)} "
+        f"AND mu.level = {mark(WatchLevel.MUTED.value)})"
+    )
+    # Marked after the WHERE clause, because every caller puts it after that clause.
+    default = email.default_delivery(kind).value
+    delivery = (
+        "COALESCE((SELECT p.delivery FROM notification_preference p "
+        f"WHERE p.member_id = w.member_id AND p.kind = {mark(str(kind))}), {mark(default)})"
+    )
+    return where, delivery
+
+
+class _Parameters:
+    """Collect query parameters, naming them as the connected database expects."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.values: list = []
+
+    def __call__(self, value, cast: str = "") -> str:
+        """Add a parameter; ``cast`` names its PostgreSQL type where the context gives none."""
+        self.values.append(value)
+        if self.dialect != "postgres":
+            return "?"
+        return f"${len(self.values)}::{cast}" if cast else f"${len(self.values)}"
+
+
+def _connection():
+    from tortoise import connections
+
+    return connections.get("default")
+
+
+async def _load_watchers(member, thread, post, kind, targets, *, email_only: bool) -> list[Member]:
+    connection = _connection()
+    mark = _Parameters(connection.capabilities.dialect)
+    where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
+    if email_only:
+        wanted = f"{delivery} = {mark(email.Delivery.EMAIL.value)}"
+    else:
+        wanted = f"{delivery} <> {mark(email.Delivery.OFF.value)}"
+    rows = await connection.execute_query_dict(
+        f"SELECT DISTINCT w.member_id AS id FROM watch w JOIN member m ON m.id = w.member_id "
+        f"WHERE {where} AND {wanted}",
+        mark.values,
+    )
+    if not rows:
+        return []
+    return await Member.filter(id__in=[row["id"] for row in rows])
+
+
+async def _insert_watcher_notifications(member, thread, post, kind, targets, text) -> int:
+    connection = _connection()
+    dialect = connection.capabilities.dialect
+    mark = _Parameters(dialect)
+    # In a SELECT list PostgreSQL cannot tell a parameter's type from its column, so each says.
+    columns = (
+        f"{mark(str(kind), 'text')}, {mark(member.id, 'integer')}, {mark(thread.id, 'integer')}, "
+        f"{mark(post.id, 'integer')}, {mark(text, 'text')}, {mark('{}', 'jsonb')}, "
+        f"{mark(datetime.now(UTC), 'timestamptz')}"
+    )
+    where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
+    sql = (
+        "INSERT INTO notification (member_id, kind, actor_id, thread_id, post_id, text, data, created_at) "
+        f"SELECT DISTINCT w.member_id, {columns} FROM watch w JOIN member m ON m.id = w.member_id "
+        f"WHERE {where} AND {delivery} <> {mark(email.Delivery.OFF.value)}"
+    )
+    count, _ = await connection.execute_query(sql, mark.values)
+    return count

@@ -134,3 +134,62 @@ async def test_watcher_choosing_off_gets_nothing():
     await make_reply(thread)
 
     assert await _kinds(watcher) == []
+
+
+async def test_many_watchers_cost_the_same_queries_as_one(count_queries):
+    thread = await make_thread()
+    few = [await make_member()]
+    many = [await make_member() for _ in range(30)]
+    for member in few:
+        await make_reply(thread, author=member)
+    count_queries.statements.clear()
+    await make_reply(thread)
+    with_one = count_queries.count
+
+    for member in many:
+        await watches.do_set_watch_level(member, WatchTarget.THREAD, thread.id, WatchLevel.WATCHING)
+    count_queries.statements.clear()
+    await make_reply(thread)
+    with_thirty_one = count_queries.count
+
+    assert with_one == with_thirty_one, count_queries.statements
+    for member in many:
+        assert await _kinds(member) == ["watched_reply"]
+
+
+async def test_erased_watcher_gets_nothing():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    watcher.state = "erased"
+    await watcher.save()
+
+    await make_reply(thread)
+
+    assert await _kinds(watcher) == []
+
+
+async def test_hidden_thread_notifies_only_watching_moderators():
+    member, moderator = await make_member(), await make_member(permission="moderator")
+    thread = await make_thread()
+    for watcher in (member, moderator):
+        await watches.do_set_watch_level(watcher, WatchTarget.THREAD, thread.id, WatchLevel.WATCHING)
+    thread.state = "hidden"
+    await thread.save()
+
+    await make_reply(thread, author=await make_member(permission="moderator"))
+
+    assert await _kinds(member) == []
+    assert await _kinds(moderator) == ["watched_reply"]
+
+
+async def test_watching_both_area_and_role_hears_of_a_new_thread_once():
+    watcher = await make_member()
+    area = await SkillArea.get(slug="cin-census")
+    role = await Role.get(slug="la-leadership")
+    await watches.do_set_watch_level(watcher, WatchTarget.SKILL_AREA, area.id, WatchLevel.WATCHING)
+    await watches.do_set_watch_level(watcher, WatchTarget.ROLE, role.id, WatchLevel.WATCHING)
+
+    await make_thread(skill_area="cin-census", roles=["la-leadership"])
+
+    assert await _kinds(watcher) == ["new_thread"]
