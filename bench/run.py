@@ -57,7 +57,10 @@ REPLY_BODY = (
     "```sql\nSELECT child_id FROM episodes WHERE episode_end IS NULL;\n```\n\n"
     "Reply number "
 )
-PAGES = ("home", "skill area", "role", "thread", "search", "reply")
+PAGES = ("home", "skill area", "role", "thread", "thread for a member", "search", "reply")
+# Spirit's page compared with each of ours where the names differ. Spirit has no audience
+# roles, and its topic page is measured for visitors only.
+SPIRIT_EQUIVALENT = {"role": "skill area", "thread for a member": "thread"}
 
 # Lua for wrk: report the figures as one JSON line, and for the reply path build a
 # different form body for every request.
@@ -84,6 +87,16 @@ request = function()
   return wrk.format("POST", %(path)s, headers, prefixes[index] .. "%(tag)s-" .. counter)
 end
 """
+# A page read by signed-in members in turn: their pages are never kept, so this measures
+# rendering, not the visitors' page cache.
+LUA_SIGNED_IN_GET = """
+local counter = 0
+local cookies = {%(cookies)s}
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", %(path)s, {["Cookie"] = cookies[counter %% #cookies + 1]})
+end
+"""
 
 
 @dataclass
@@ -93,6 +106,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     # For a write: one (Cookie header, form fields) pair per signed-in member, used in turn.
     writers: list[tuple[str, dict[str, str]]] | None = None
+    # For a read as signed-in members: one Cookie header each, used in turn.
+    readers: list[str] | None = None
     # Counts the rows a reply adds, for the lost-write check.
     count_rows: object = None
 
@@ -292,6 +307,8 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
             Page("skill area", f"/skills/{meta['skill_area']}"),
             Page("role", f"/roles/{meta['role']}"),
             Page("thread", f"/threads/{meta['hot_thread_id']}/{meta['hot_thread_slug']}"),
+            Page("thread for a member", f"/threads/{meta['hot_thread_id']}/{meta['hot_thread_slug']}",
+                 readers=[cookie for cookie, _ in writers[:200]]),
             Page("search", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY})),
             Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows),
         ],
@@ -409,6 +426,10 @@ def run_wrk(url: str, page: Page, clients: int, seconds: int, out: Path, tag: st
             "prefixes": ", ".join(json.dumps(urllib.parse.urlencode(form)) for _, form in page.writers),
             "tag": tag, "path": json.dumps(page.path),
         }
+    elif page.readers is not None:
+        lua += LUA_SIGNED_IN_GET % {
+            "cookies": ", ".join(json.dumps(cookie) for cookie in page.readers), "path": json.dumps(page.path),
+        }
     script.write_text(lua)
     command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
     if page.writers is None:
@@ -433,7 +454,8 @@ def measure_page(target: Target, server: Server, page: Page, args, out: Path, sl
     url = target.base_url + page.path
     rows = []
     if page.writers is None:
-        status, size = fetch(url, page.headers)
+        headers = {**page.headers, **({"Cookie": page.readers[0]} if page.readers else {})}
+        status, size = fetch(url, headers)
         if status == 404 and page.name == "search":
             log(f"{target.label} {page.name}: not built (HTTP 404), not measured.")
             return [{"target": target.label, "page": page.name, "status": "not built"}]
@@ -532,9 +554,10 @@ def markdown_tables(summary: list[dict], rows: list[dict]) -> str:
             for label, entry in zip(forum_labels, ours, strict=True):
                 cells.append("not built yet" if (label, page) in not_built else _figure(entry))
             if has_spirit:
-                spirit_page = "skill area" if page == "role" else page
+                spirit_page = SPIRIT_EQUIVALENT.get(page, page)
                 spirit = index.get(("Spirit", spirit_page, clients))
-                cells.append(_figure(spirit) + (" (its category page)" if page == "role" and spirit else ""))
+                note = {"role": " (its category page)", "thread for a member": " (its topic page, visitors)"}
+                cells.append(_figure(spirit) + (note.get(page, "") if spirit else ""))
                 for entry in ours:
                     ratio = entry["rps"] / spirit["rps"] if entry and spirit and spirit["rps"] else None
                     cells.append(f"{ratio:.1f}×" if ratio else "–")

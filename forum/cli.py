@@ -19,13 +19,20 @@ def _settings() -> Settings:
 
 
 async def _with_database(settings: Settings, work):
+    """Run ``work`` with the database open; afterwards, have servers render pages afresh."""
     from forum.db import close_database, init_database
+    from forum.services.page_cache import bump_generation
 
     await init_database(settings.database_url)
     try:
         return await work()
     finally:
-        await close_database()
+        try:
+            # Commands write behind the servers' backs (an import, demo content, a
+            # promotion), so pages kept for visitors must not outlive them.
+            await bump_generation("command")
+        finally:
+            await close_database()
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -190,6 +197,31 @@ def cmd_mentoring_tasks(args: argparse.Namespace) -> None:
     print(f"{expired} mentoring requests expired, {reminded} quiet pairs reminded.")
 
 
+def cmd_rerender(args: argparse.Namespace) -> None:
+    from forum.markdown import RENDERER_VERSION
+    from forum.services.rerender import do_rerender
+
+    if args.batch_size < 1:
+        sys.exit(f"forum: --batch-size must be 1 or more, not {args.batch_size}.")
+    settings = _settings()
+
+    async def work():
+        return await do_rerender(batch_size=args.batch_size, base_url=settings.base_url)
+
+    results = asyncio.run(_with_database(settings, work))
+    for counts in results:
+        print(
+            f"{counts.table}: {counts.rerendered} re-rendered, {counts.failed} failed, "
+            f"{counts.skipped} skipped because they were edited meanwhile."
+        )
+    print(f"Stored HTML is now at renderer version {RENDERER_VERSION} where it could be.")
+    if any(counts.failed for counts in results):
+        sys.exit(
+            "forum: some stored Markdown no longer renders and kept its old HTML. "
+            "The log names each row."
+        )
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from forum.services.worker import WorkerOptions, run_worker
 
@@ -272,6 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
         "session for 4 weeks, once. The worker also does this every hour.",
     )
     mentoring_tasks.set_defaults(handler=cmd_mentoring_tasks)
+
+    rerender = commands.add_parser(
+        "rerender",
+        help="Render stored Markdown (posts, revisions, mentoring text) again where an older "
+        "renderer version wrote its HTML.",
+    )
+    rerender.add_argument(
+        "--batch-size", type=int, default=500,
+        help="Rows read and written per transaction (default 500).",
+    )
+    rerender.set_defaults(handler=cmd_rerender)
 
     worker = commands.add_parser(
         "worker", help="Send queued email and run scheduled jobs (digests, mentoring) until stopped."

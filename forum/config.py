@@ -77,6 +77,11 @@ class Settings:
     # PEM private key (EC P-256) that signs Open Badges credentials. Outside production an
     # empty value means a development key generated into var/.
     signing_key: str = ""
+    # Seconds a page rendered for a visitor who is not signed in may be served again
+    # (forum.services.page_cache); 0 turns the cache off. Any change clears it sooner.
+    page_cache_seconds: int = 30
+    # Most characters of kept pages held in memory by one worker process.
+    page_cache_chars: int = 32_000_000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -122,6 +127,8 @@ class Settings:
             smtp_starttls=_read_bool(environ, "FORUM_SMTP_STARTTLS", True),
             mail_from=environ.get("FORUM_MAIL_FROM", "").strip() or "forum@localhost",
             signing_key=environ.get("FORUM_SIGNING_KEY", "").replace("\\n", "\n").strip(),
+            page_cache_seconds=_read_int(environ, "FORUM_PAGE_CACHE_SECONDS", 30, 0),
+            page_cache_chars=_read_int(environ, "FORUM_PAGE_CACHE_CHARS", 32_000_000, 0),
         )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from forum.config import Settings
-from forum.services import digests, email
+from forum.services import digests, email, page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ async def run_scheduled_jobs() -> None:
             logger.exception("scheduled job failed", extra={"job": name})
         else:
             logger.info("scheduled job ran", extra={"job": name, "count": count})
+            if count:
+                await page_cache.bump_generation(name)
 
 
 async def drain_outbox(settings: Settings, options: WorkerOptions) -> int:

@@ -4,7 +4,7 @@ from quart import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from forum.errors import ValidationFailed
-from forum.services import browsing, search
+from forum.services import browsing, page_cache, search
 
 blueprint = Blueprint("search", __name__)
 
@@ -46,6 +46,7 @@ def _page_args(page: int) -> dict[str, str]:
 
 
 @blueprint.get("/search")
+@page_cache.for_visitors
 async def search_page():
     """Search thread titles and posts, with filters."""
     taxonomy = await browsing.get_taxonomy()

@@ -5,7 +5,15 @@ from quart import Blueprint, current_app, g, redirect, render_template, request,
 from forum.auth.policy import Action, require
 from forum.errors import NotFound, ValidationFailed
 from forum.markdown import MarkdownError, render_markdown
-from forum.services import browsing, moderation_threads, posting, privacy, qa
+from forum.services import (
+    browsing,
+    moderation_threads,
+    page_cache,
+    posting,
+    privacy,
+    qa,
+    rate_limits,
+)
 from models import Post
 
 blueprint = Blueprint("threads", __name__)
@@ -23,6 +31,7 @@ def _filter_from_args(**fixed: str) -> browsing.ThreadFilter:
 
 
 @blueprint.get("/")
+@page_cache.for_visitors
 async def home():
     """List threads with the latest activity first."""
     taxonomy = await browsing.get_taxonomy()
@@ -33,6 +42,7 @@ async def home():
 
 
 @blueprint.get("/skills")
+@page_cache.for_visitors
 async def list_skill_areas():
     """List every skill area with its sub-areas."""
     taxonomy = await browsing.get_taxonomy()
@@ -40,6 +50,7 @@ async def list_skill_areas():
 
 
 @blueprint.get("/skills/<slug>")
+@page_cache.for_visitors
 async def show_skill_area(slug: str):
     """List the threads in a skill area and its sub-areas."""
     taxonomy = await browsing.get_taxonomy()
@@ -56,6 +67,7 @@ async def show_skill_area(slug: str):
 
 
 @blueprint.get("/roles")
+@page_cache.for_visitors
 async def list_roles():
     """List every role."""
     taxonomy = await browsing.get_taxonomy()
@@ -63,6 +75,7 @@ async def list_roles():
 
 
 @blueprint.get("/roles/<slug>")
+@page_cache.for_visitors
 async def show_role(slug: str):
     """List the threads written for a role."""
     taxonomy = await browsing.get_taxonomy()
@@ -80,6 +93,7 @@ async def show_role(slug: str):
 
 @blueprint.get("/threads/<int:thread_id>")
 @blueprint.get("/threads/<int:thread_id>/<slug>")
+@page_cache.for_visitors
 async def show_thread(thread_id: int, slug: str | None = None):
     """Show a thread's posts in order."""
     try:
@@ -132,7 +146,12 @@ async def new_thread():
                 g.member, draft, taxonomy, max_length=_settings().max_post_length,
                 base_url=_settings().base_url,
                 personal_data_confirmed=form.get(privacy.CONFIRM_FIELD) == "yes",
+                submission_token=form.get(posting.SUBMISSION_TOKEN_FIELD),
             )
+        except posting.RepeatedSubmission as repeat:
+            rate_limits.release_allowance()
+            thread = repeat.post.thread
+            return redirect(url_for("threads.show_thread", thread_id=thread.id, slug=thread.slug), 303)
         except ValidationFailed as failure:
             errors = failure.errors
         else:
@@ -159,7 +178,11 @@ async def post_reply(thread_id: int):
             g.member, thread, body, max_length=_settings().max_post_length, reply_to=reply_to,
             base_url=_settings().base_url,
             personal_data_confirmed=form.get(privacy.CONFIRM_FIELD) == "yes",
+            submission_token=form.get(posting.SUBMISSION_TOKEN_FIELD),
         )
+    except posting.RepeatedSubmission as repeat:
+        rate_limits.release_allowance()
+        return redirect(_post_url(thread, repeat.post), 303)
     except ValidationFailed as failure:
         posts, next_after = await browsing.list_posts(thread, g.member)
         extras = await qa.get_thread_extras(g.member, thread, posts)
@@ -170,6 +193,12 @@ async def post_reply(thread_id: int):
         ), 422
 
     return redirect(_post_url(thread, post), 303)
+
+
+@blueprint.app_template_global()
+def submission_token() -> str:
+    """Return a one-time token for a reply or new-thread form, so a repeat saves nothing."""
+    return posting.new_submission_token()
 
 
 def _post_url(thread, post) -> str:

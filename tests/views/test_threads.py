@@ -1,5 +1,6 @@
 """Browsing, filtering, posting and editing threads through the real app and database."""
 
+import asyncio
 import re
 from urllib.parse import urlencode
 
@@ -350,3 +351,85 @@ async def test_wrong_slug_redirects_to_thread(client):
 
     assert response.status_code == 301
     assert response.headers["Location"] == f"/threads/{thread.id}/{thread.slug}?after=0"
+
+
+# Repeated submissions -----------------------------------------------------------------
+
+_TOKEN_INPUT_RE = re.compile(r'<input type="hidden" name="submission_token" value="([^"]+)">')
+
+
+async def test_reply_form_repeated_saves_one_post(sign_in):
+    thread = await make_thread()
+    client = await sign_in(await make_member())
+    token = _TOKEN_INPUT_RE.search(await _page(client, f"/threads/{thread.id}")).group(1)
+    form = {"body": "Sent twice by a double click.", "submission_token": token}
+
+    first = await client.post(f"/threads/{thread.id}/reply", form)
+    repeat = await client.post(f"/threads/{thread.id}/reply", form)
+
+    assert first.status_code == 303
+    assert repeat.status_code == 303
+    assert repeat.headers["Location"] == first.headers["Location"]
+    assert first.headers["Location"].endswith("#post-2")
+    assert await Post.filter(thread_id=thread.id).count() == 2
+
+
+async def test_reply_forms_get_fresh_tokens(sign_in):
+    thread = await make_thread()
+    client = await sign_in(await make_member())
+
+    tokens = {
+        _TOKEN_INPUT_RE.search(await _page(client, f"/threads/{thread.id}")).group(1)
+        for _ in range(3)
+    }
+
+    assert len(tokens) == 3
+
+
+async def test_simultaneous_reply_forms_save_one_post(sign_in):
+    thread = await make_thread()
+    client = await sign_in(await make_member())
+    form = {"body": "Sent three times at once.", "submission_token": "s" * 32}
+
+    responses = await asyncio.gather(
+        *(client.post(f"/threads/{thread.id}/reply", form) for _ in range(3))
+    )
+
+    assert [response.status_code for response in responses] == [303, 303, 303]
+    assert len({response.headers["Location"] for response in responses}) == 1
+    assert await Post.filter(thread_id=thread.id).count() == 2
+
+
+async def test_new_thread_form_repeated_saves_one_thread(sign_in):
+    client = await sign_in(await make_member())
+    token = _TOKEN_INPUT_RE.search(await _page(client, "/threads/new")).group(1)
+    form = {
+        "title": "Annex A list 6 and children missing education",
+        "kind": "question",
+        "skill_area": "data-quality",
+        "roles": "la-data",
+        "body": "Which date do you use?",
+        "submission_token": token,
+    }
+
+    first = await client.post("/threads/new", form)
+    repeat = await client.post("/threads/new", form)
+
+    assert first.status_code == 303
+    assert repeat.status_code == 303
+    assert repeat.headers["Location"] == first.headers["Location"]
+    assert await Thread.all().count() == 1
+
+
+@pytest.mark.parametrize(
+    "endpoint, name",
+    [("qa.vote", "post_id"), ("threads.edit_post", "post_id"), ("moderation.post_tools", "post_id"),
+     ("threads.show_thread", "thread_id")],
+)
+async def test_id_url_builds_what_url_for_builds(app, endpoint, name):
+    from quart import url_for
+
+    id_url = app.jinja_env.globals["id_url"]
+    async with app.test_request_context("/"):
+        for number in (1, 42, 2**31 - 2):
+            assert id_url(endpoint, **{name: number}) == url_for(endpoint, **{name: number})
