@@ -275,17 +275,25 @@ async def do_sign_in_identity(identity: ProviderIdentity) -> Member:
     """
     linked = await Identity.filter(issuer=identity.issuer, subject=identity.subject).select_related("member").first()
     if linked is not None:
-        member = linked.member
-        check_member_may_sign_in(member)
-        await _record_use(linked, identity)
-        return await _activate_if_approved(member, identity)
+        return await _sign_in_linked(linked, identity)
 
     if identity.email is not None and await Member.filter(email__iexact=identity.email).exists():
+        # The member may be this identity's own, made by a sign-in that committed between
+        # the two queries (a double click on the provider's consent page does it).
+        linked = await Identity.filter(issuer=identity.issuer, subject=identity.subject).select_related("member").first()
+        if linked is not None:
+            return await _sign_in_linked(linked, identity)
         if identity.email_verified:
             raise SignInRejected("verified email belongs to a member without this identity", EMAIL_IN_USE_MESSAGE)
         raise SignInRejected("unverified email matches an existing member")
 
     return await _create_member(identity)
+
+
+async def _sign_in_linked(linked: Identity, identity: ProviderIdentity) -> Member:
+    check_member_may_sign_in(linked.member)
+    await _record_use(linked, identity)
+    return await _activate_if_approved(linked.member, identity)
 
 
 def check_member_may_sign_in(member: Member) -> None:
