@@ -48,6 +48,8 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0
 SECRET_KEY = "benchmark-only-secret-key-0123456789-abcdefghijklmnop"
 FORUM_PORT, CEILING_PORT, SPIRIT_PORT = 8200, 8100, 8300
 SEARCH_QUERY = "census episode"
+# The real text of a Stack Exchange site, beside the checkout as the tests expect it.
+STACKEXCHANGE_POSTS = ROOT.parent / "shared" / "data" / "stackexchange" / "datascience-meta-Posts.xml"
 # Members signed in for the reply path: enough that none passes the posting limit of
 # 5 a minute and 60 an hour during a run.
 WRITERS = 2000
@@ -57,7 +59,7 @@ REPLY_BODY = (
     "```sql\nSELECT child_id FROM episodes WHERE episode_end IS NULL;\n```\n\n"
     "Reply number "
 )
-PAGES = ("home", "skill area", "role", "thread", "thread for a member", "search", "reply")
+PAGES = ("home", "skill area", "role", "thread", "thread for a member", "imported thread", "search", "reply")
 # Spirit's page compared with each of ours where the names differ. Spirit has no audience
 # roles, and its topic page is measured for visitors only.
 SPIRIT_EQUIVALENT = {"role": "skill area", "thread for a member": "thread"}
@@ -224,7 +226,34 @@ def ensure_forum_data(size: str, database: str) -> tuple[str, dict]:
     # Migrations added since the seed was made apply to the working copy.
     subprocess.run([VENV_BIN / "forum", "migrate"], env={**os.environ, **env, "FORUM_DATABASE_URL": url},
                    check=True, stdout=subprocess.DEVNULL)
-    return url, json.loads(meta_path.read_text())
+    meta = json.loads(meta_path.read_text())
+    meta.update(import_stackexchange(url, database, env))
+    return url, meta
+
+
+def import_stackexchange(url: str, database: str, env: dict) -> dict:
+    """Add the real Stack Exchange questions to the working copy; return the largest thread.
+
+    Only the forum gets them (Spirit has no importer), so they are measured on a page of
+    their own and every shared page keeps identical content on both sides.
+    """
+    if not STACKEXCHANGE_POSTS.exists():
+        log(f"{STACKEXCHANGE_POSTS} is missing, so the imported thread page is not measured.")
+        return {}
+    subprocess.run(
+        [VENV_BIN / "forum", "import", "stackexchange", str(STACKEXCHANGE_POSTS), "--quiet",
+         "--skill-area", "data-quality"],
+        env={**os.environ, **env, "FORUM_DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL,
+    )
+    query = ("SELECT id, slug FROM thread WHERE source_site IS NOT NULL "
+             "ORDER BY post_count DESC, id LIMIT 1")
+    if database == "sqlite":
+        with sqlite3.connect(url.removeprefix("sqlite://")) as connection:
+            thread_id, slug = connection.execute(query).fetchone()
+    else:
+        thread_id, slug = _postgres(query.replace("SELECT id, slug", "SELECT id || ' ' || slug"),
+                                    "forum_bench_run").split(" ", 1)
+    return {"imported_thread_id": int(thread_id), "imported_thread_slug": slug}
 
 
 def _run_bench_data(url: str, size: str, env: dict) -> str:
@@ -309,6 +338,8 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
             Page("thread", f"/threads/{meta['hot_thread_id']}/{meta['hot_thread_slug']}"),
             Page("thread for a member", f"/threads/{meta['hot_thread_id']}/{meta['hot_thread_slug']}",
                  readers=[cookie for cookie, _ in writers[:200]]),
+            *([Page("imported thread", f"/threads/{meta['imported_thread_id']}/{meta['imported_thread_slug']}")]
+              if "imported_thread_id" in meta else []),
             Page("search", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY})),
             Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows),
         ],

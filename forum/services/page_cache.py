@@ -1,7 +1,7 @@
 """Rendered pages kept in memory for visitors who are not signed in.
 
-Most readers of a public forum are not signed in, and every one of them sees the same page
-for the same address. The first visitor's page is rendered as usual and kept; the next ones
+Most readers of a public forum are not signed in, and all of them get the same page for the
+same address. The first visitor's page is rendered as usual and kept, and the next visitors
 get the kept copy until something changes.
 
 What counts as a change is deliberately coarse. The ``pages`` row of ``cache_version`` is a
@@ -32,8 +32,8 @@ from tortoise import connections
 logger = logging.getLogger(__name__)
 
 GENERATION_ROW = "pages"
-# Stands where the CSRF token goes in a page that is being kept. Made of characters that
-# HTML and JSON escaping leave alone, so it appears in the page exactly as written here.
+# Written in place of the CSRF token while a page that will be kept is rendered. HTML and
+# JSON escaping leave its characters alone, so it appears in the page exactly as written.
 TOKEN_PLACEHOLDER = "forum-csrf-token-placeholder-7c1e0b9a"
 _READ_SQL = f"SELECT version FROM cache_version WHERE name = '{GENERATION_ROW}'"
 _BUMP_SQL = (
@@ -45,8 +45,8 @@ _BUMP_SQL = (
 def for_visitors(view):
     """Mark a GET view whose page may be kept for visitors who are not signed in.
 
-    Only pages that show the same to every visitor qualify; the view must not set cookies.
-    Put it below the route decorators, so the function registered carries the mark.
+    Only pages that are the same for every visitor qualify, and the view must not set
+    cookies. Put it below the route decorators, so the registered function carries the mark.
     """
     view.kept_for_visitors = True
     return view
@@ -123,7 +123,7 @@ class PageCache:
 
 
 async def current_generation() -> int:
-    """Read the pages generation: one primary-key lookup, with no ORM objects made."""
+    """Return the pages generation, read by primary key without building model objects."""
     rows = await connections.get("default").execute_query_dict(_READ_SQL)
     return int(rows[0]["version"]) if rows else 0
 
@@ -131,8 +131,8 @@ async def current_generation() -> int:
 async def bump_generation(reason: str) -> None:
     """Raise the generation, so every kept page is rendered again on its next visit.
 
-    Call it after the change has been committed: a page rendered between the commit and the
-    bump is kept under the old generation and never served once the bump lands.
+    Call it after the change is committed. A page rendered between the commit and the bump
+    is kept under the old generation, which no request asks for once the bump is done.
     """
     await connections.get("default").execute_query(_BUMP_SQL)
     logger.debug("page generation raised", extra={"reason": reason})
