@@ -23,6 +23,7 @@ Signed-in members never get a kept page: theirs show their own name, votes and c
 
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ logger = logging.getLogger(__name__)
 GENERATION_ROW = "pages"
 # Written in place of the CSRF token while a page that will be kept is rendered. HTML and
 # JSON escaping leave its characters alone, so it appears in the page exactly as written.
-TOKEN_PLACEHOLDER = "forum-csrf-token-placeholder-7c1e0b9a"
+# It is random per process, so no member can type it into a post and have visitors' tokens
+# written into their text, or into an image address that sends the token elsewhere.
+TOKEN_PLACEHOLDER = f"forum-csrf-{secrets.token_hex(16)}"
 _READ_SQL = f"SELECT version FROM cache_version WHERE name = '{GENERATION_ROW}'"
 _BUMP_SQL = (
     f"INSERT INTO cache_version (name, version) VALUES ('{GENERATION_ROW}', 1) "

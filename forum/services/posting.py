@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -275,6 +275,8 @@ async def do_reply(
     # Before slow mode, which would otherwise reject the repeat of a reply it let through.
     if (earlier := await _find_submission(member, key)) is not None:
         raise RepeatedSubmission(earlier)
+    if (earlier := await _find_recent_twin(member, thread, body, reply_to_id)) is not None:
+        raise RepeatedSubmission(earlier)
     html = check_body(body, max_length)
     await rate_limits.check_slow_mode(member, thread)
     held_kinds = privacy.check_before_saving(member, {"body": body}, confirmed=personal_data_confirmed)
@@ -295,6 +297,28 @@ async def do_reply(
     # After the commit, so that open streams reading the database find the post.
     await live.announce_post(post)
     return post
+
+
+# How long an identical reply by the same member in the same thread counts as a repeat.
+TWIN_REPLY_WINDOW = timedelta(minutes=10)
+
+
+async def _find_recent_twin(member: Member, thread: Thread, body: str, reply_to_id: int | None) -> Post | None:
+    """Return the member's own reply with exactly this text, saved in the last few minutes.
+
+    Going back to a thread page and sending the reply again gets a new form token, because
+    members' pages are never stored by the browser, while the browser refills the text. The
+    same text in the same thread moments later is that repeat, not a new reply.
+    """
+    latest = await (
+        Post.filter(author_id=member.id, thread_id=thread.id, created_at__gte=datetime.now(UTC) - TWIN_REPLY_WINDOW)
+        .order_by("-created_at")
+        .select_related("thread")
+        .first()
+    )
+    if latest is None or latest.source != body or latest.reply_to_id != reply_to_id or latest.number == 1:
+        return None
+    return latest
 
 
 async def _save_reply(

@@ -13,7 +13,7 @@ from models import SkillLevel
 blueprint = Blueprint("endorsements", __name__)
 
 FIELD_ANCHORS = {"skill_area": "skill_area", "level": "level-1", "relationship": "relationship-worked_together",
-                 "member": "skill_area", CONFIRM_FIELD: "statement"}
+                 "member": "member", CONFIRM_FIELD: "statement"}
 
 
 def _signed_in():

@@ -1,6 +1,7 @@
 """The posting service's one-time submission tokens: a repeated form saves one post."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -97,11 +98,47 @@ async def test_reply_without_valid_token_is_never_a_repeat(token):
     thread = await make_thread()
     member = await make_member()
 
-    await _reply(member, thread, token=token)
-    await _reply(member, thread, token=token)
+    await _reply(member, thread, body="The first answer.", token=token)
+    await _reply(member, thread, body="A second, different answer.", token=token)
 
     assert await Post.filter(thread_id=thread.id).count() == 3
     assert await FormSubmission.all().count() == 0
+
+
+async def test_same_text_with_new_token_is_repeat():
+    """Back, then send again: the page comes with a new token and the browser refills the text."""
+    thread = await make_thread()
+    member = await make_member()
+
+    first = await _reply(member, thread, token="a" * 32)
+    with pytest.raises(posting.RepeatedSubmission) as repeat:
+        await _reply(member, thread, token="b" * 32)
+
+    assert repeat.value.post.id == first.id
+    assert await Post.filter(thread_id=thread.id).count() == 2
+
+
+async def test_same_text_after_window_is_saved():
+    thread = await make_thread()
+    member = await make_member()
+    first = await _reply(member, thread, token=None)
+    await Post.filter(id=first.id).update(
+        created_at=first.created_at - posting.TWIN_REPLY_WINDOW - timedelta(minutes=1)
+    )
+
+    again = await _reply(member, thread, token=None)
+
+    assert again.id != first.id
+
+
+async def test_same_text_to_another_post_is_saved():
+    thread = await make_thread()
+    member = await make_member()
+    first = await _reply(member, thread, token=None)
+
+    again = await _reply(member, thread, token=None, reply_to=first)
+
+    assert again.id != first.id
 
 
 async def test_repeat_skips_slow_mode():

@@ -81,6 +81,19 @@ async def test_each_visitor_gets_a_token_that_passes_their_own_check(app, kept):
     assert TOKEN_PLACEHOLDER not in await pages[1].get_data(as_text=True)
 
 
+async def test_placeholder_like_text_shows_as_written(client, sign_in, kept):
+    thread = await make_thread()
+    member = await sign_in(await make_member())
+    text = "Looks like forum-csrf-token-placeholder-7c1e0b9a and forum-csrf-0123456789abcdef"
+    await member.post(f"/threads/{thread.id}/reply", {"body": text})
+
+    await client.get(f"/threads/{thread.id}")
+    kept_copy = await client.get(f"/threads/{thread.id}")
+
+    assert kept.hits == 1
+    assert text in await kept_copy.get_data(as_text=True)
+
+
 async def test_members_never_get_a_kept_page(client, sign_in, kept):
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
