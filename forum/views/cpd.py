@@ -37,7 +37,27 @@ def _parse_range(args) -> tuple[date | None, date | None, dict[str, str]]:
         except ValueError:
             bounds.append(None)
             errors[name] = f"Enter the {name} date as YYYY-MM-DD, or leave it blank."
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        errors["end"] = "Enter an end date on or after the start date."
     return bounds[0], bounds[1], errors
+
+
+class _BackToExportForm(Exception):
+    """Raised when an export's dates are invalid, to send the member back to the form."""
+
+
+def _export_range():
+    """Return the export's dates, or raise to send the member back to the form with them."""
+    start, end, errors = _parse_range(request.args)
+    if errors:
+        raise _BackToExportForm()
+    return start, end
+
+
+@blueprint.errorhandler(_BackToExportForm)
+async def back_to_export_form(_error):
+    args = {name: request.args.get(name, "") for name in ("start", "end")}
+    return redirect(url_for("cpd.record", export="check", **args) + "#exports", 303)
 
 
 @blueprint.get("")
@@ -63,6 +83,8 @@ async def record():
         level_names=dict(await SkillLevel.all().values_list("value", "name")),
         area_names=area_names,
         activity_labels=cpd.ACTIVITY_LABELS,
+        export_values={name: request.args.get(name, "") for name in ("start", "end")},
+        export_errors=_parse_range(request.args)[2] if request.args.get("export") else {},
     )
 
 
@@ -161,9 +183,7 @@ async def delete_entry(entry_id: int):
 async def export_csv():
     """Download the record, or the entries started within ``start`` and ``end``, as CSV."""
     member = _signed_in()
-    start, end, errors = _parse_range(request.args)
-    if errors:
-        raise ValidationFailed(errors)
+    start, end = _export_range()
     entries = await cpd.list_entries(member, start=start, end=end)
     return Response(
         cpd.entries_to_csv(entries),
@@ -173,9 +193,7 @@ async def export_csv():
 
 
 async def _ranged_entries(member):
-    start, end, errors = _parse_range(request.args)
-    if errors:
-        raise ValidationFailed(errors)
+    start, end = _export_range()
     return start, end, await cpd.list_entries(member, start=start, end=end)
 
 

@@ -1,5 +1,7 @@
 """The CPD record pages and the CSV export."""
 
+import pytest
+
 from models import CpdEntry, Endorsement
 from tests.factories import make_member
 
@@ -78,12 +80,29 @@ async def test_csv_export_downloads_range(sign_in):
     assert "Old course" not in text
 
 
-async def test_csv_export_rejects_bad_date(sign_in):
+@pytest.mark.parametrize("path", ["/cpd/export.csv", "/cpd/export.json", "/cpd/portfolio", "/cpd/social-work-england"])
+async def test_export_with_bad_date_goes_back_to_form(sign_in, path):
     client = await sign_in(await make_member())
 
-    response = await client.get("/cpd/export.csv?start=yesterday")
+    response = await client.get(f"{path}?start=yesterday&end=2026-03-01")
+    form = await client.get(response.headers["Location"].split("#")[0])
 
-    assert response.status_code == 422
+    html = await form.get_data(as_text=True)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("#exports")
+    assert "Enter the start date as YYYY-MM-DD, or leave it blank." in html
+    assert 'value="yesterday"' in html
+    assert 'value="2026-03-01"' in html
+
+
+async def test_export_with_start_after_end_is_refused(sign_in):
+    client = await sign_in(await make_member())
+
+    response = await client.get("/cpd/export.json?start=2026-12-01&end=2026-01-01")
+    form = await client.get(response.headers["Location"].split("#")[0])
+
+    assert response.status_code == 303
+    assert "Enter an end date on or after the start date." in await form.get_data(as_text=True)
 
 
 _entry_numbers = iter(range(1_000_000))
