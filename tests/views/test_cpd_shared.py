@@ -91,8 +91,10 @@ async def test_mentor_of_ended_mentorship_refused(sign_in):
 
     response = await client.get(_path(pair))
 
+    html = await response.get_data(as_text=True)
     assert response.status_code == 403
-    assert "Shared course on SSDA903" not in await response.get_data(as_text=True)
+    assert "Shared course on SSDA903" not in html
+    assert "This mentorship has ended" in html
 
 
 async def test_saving_draft_as_shared_shows_it():

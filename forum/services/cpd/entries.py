@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from forum.auth.policy import Action, require
-from forum.errors import NotFound, ValidationFailed
+from forum.auth.policy import Action, can, require
+from forum.errors import Forbidden, NotFound, ValidationFailed
 from forum.services.privacy import check_personal_data
 from models import CpdActivityType, CpdEntry, CpdProvenance, CpdVisibility, Member
 
@@ -218,6 +218,11 @@ async def list_shared_with_mentor(viewer: Member, mentorship) -> list[CpdEntry]:
     mentorship see them. Drafts are never listed, because a draft is shared only once the
     member saves it with that visibility.
     """
+    if viewer is not None and viewer.id == mentorship.mentor_id and not can(viewer, Action.VIEW_SHARED_CPD, mentorship):
+        raise Forbidden(
+            "This mentorship has ended, so the entries your mentee shared with you are closed. "
+            "Ask them to share them again if you start a new mentorship."
+        )
     require(viewer, Action.VIEW_SHARED_CPD, mentorship)
     return await CpdEntry.filter(
         member_id=mentorship.mentee_id, visibility=CpdVisibility.MENTOR, is_draft=False
