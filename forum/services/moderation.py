@@ -382,6 +382,10 @@ async def do_decide_hold(
             after={"held": False, "hidden": not approve, "thread_state": thread_state},
         )
         if approve:
+            # The post becomes the thread's latest activity only now, unless a later one is.
+            await Thread.filter(id=thread.id, last_activity_at__lt=post.created_at).update(
+                last_activity_at=post.created_at, last_poster_id=hold.author_id
+            )
             # Replies and mentions waited while the post was held, so they go out now.
             author = await Member.get(id=hold.author_id)
             await writing.do_notify_about_post(author, thread, post)

@@ -333,9 +333,10 @@ async def _save_reply(
     now = datetime.now(UTC)
     async with in_transaction():
         # The UPDATE takes the row lock first, so concurrent replies get distinct numbers.
-        await Thread.filter(id=thread.id).update(
-            post_count=F("post_count") + 1, last_activity_at=now, last_poster_id=member.id
-        )
+        # A held post takes its number but does not show in lists as the latest activity,
+        # which would tell everyone who wrote something now waiting for a moderator.
+        latest = {} if held_kinds else {"last_activity_at": now, "last_poster_id": member.id}
+        await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1, **latest)
         post_count = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
         post = await Post.create(
             thread_id=thread.id,

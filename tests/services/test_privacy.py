@@ -416,3 +416,23 @@ async def test_approved_held_reply_notifies_thread_author():
 
     notified = await Notification.filter(member_id=asker.id, post_id=post.id).count()
     assert notified == 1
+
+
+async def test_held_reply_is_not_the_latest_activity_until_approved():
+    asker = await make_member()
+    thread = await make_thread(author=asker)
+    author = await make_member()
+    moderator = await make_member(permission="moderator")
+    post = await posting.do_reply(
+        author, thread, "Test NHS number 943 476 5919", max_length=1000, personal_data_confirmed=True
+    )
+
+    held = await Thread.get(id=thread.id)
+    hold = await PersonalDataHold.get(post_id=post.id).prefetch_related("post__thread")
+    await moderation.do_decide_hold(moderator, hold, approve=True)
+    approved = await Thread.get(id=thread.id)
+
+    assert held.last_poster_id == asker.id
+    assert held.post_count == 2
+    assert approved.last_poster_id == author.id
+    assert approved.last_activity_at == post.created_at
