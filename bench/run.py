@@ -59,10 +59,11 @@ REPLY_BODY = (
     "```sql\nSELECT child_id FROM episodes WHERE episode_end IS NULL;\n```\n\n"
     "Reply number "
 )
-PAGES = ("home", "skill area", "role", "thread", "thread for a member", "imported thread", "search", "reply")
+PAGES = ("home", "skill area", "role", "thread", "thread for a member", "imported thread", "search",
+         "search not kept", "reply")
 # Spirit's page compared with each of ours where the names differ. Spirit has no audience
 # roles, and its topic page is measured for visitors only.
-SPIRIT_EQUIVALENT = {"role": "skill area", "thread for a member": "thread"}
+SPIRIT_EQUIVALENT = {"role": "skill area", "thread for a member": "thread", "search not kept": "search"}
 
 # Lua for wrk: report the figures as one JSON line, and for the reply path build a
 # different form body for every request.
@@ -89,6 +90,15 @@ request = function()
   return wrk.format("POST", %(path)s, headers, prefixes[index] .. "%(tag)s-" .. counter)
 end
 """
+# A visitor's page whose every request has a new address, so none is served from the
+# forum's page cache: each search runs.
+LUA_NEW_ADDRESS = """
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", %(path)s .. "&run=%(tag)s-" .. counter)
+end
+"""
 # A page read by signed-in members in turn: their pages are never kept, so this measures
 # rendering, not the visitors' page cache.
 LUA_SIGNED_IN_GET = """
@@ -110,6 +120,8 @@ class Page:
     writers: list[tuple[str, dict[str, str]]] | None = None
     # For a read as signed-in members: one Cookie header each, used in turn.
     readers: list[str] | None = None
+    # Give every request its own address, so the forum's page cache never answers.
+    new_address: bool = False
     # Counts the rows a reply adds, for the lost-write check.
     count_rows: object = None
 
@@ -341,6 +353,7 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
             *([Page("imported thread", f"/threads/{meta['imported_thread_id']}/{meta['imported_thread_slug']}")]
               if "imported_thread_id" in meta else []),
             Page("search", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY})),
+            Page("search not kept", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY}), new_address=True),
             Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows),
         ],
     )
@@ -457,6 +470,8 @@ def run_wrk(url: str, page: Page, clients: int, seconds: int, out: Path, tag: st
             "prefixes": ", ".join(json.dumps(urllib.parse.urlencode(form)) for _, form in page.writers),
             "tag": tag, "path": json.dumps(page.path),
         }
+    elif page.new_address:
+        lua += LUA_NEW_ADDRESS % {"path": json.dumps(page.path), "tag": tag}
     elif page.readers is not None:
         lua += LUA_SIGNED_IN_GET % {
             "cookies": ", ".join(json.dumps(cookie) for cookie in page.readers), "path": json.dumps(page.path),

@@ -81,7 +81,7 @@ class Settings:
     # (forum.services.page_cache); 0 turns the cache off. Any change clears it sooner.
     page_cache_seconds: int = 30
     # Most characters of kept pages held in memory by one worker process.
-    page_cache_chars: int = 32_000_000
+    page_cache_chars: int = 8_000_000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -128,7 +128,7 @@ class Settings:
             mail_from=environ.get("FORUM_MAIL_FROM", "").strip() or "forum@localhost",
             signing_key=environ.get("FORUM_SIGNING_KEY", "").replace("\\n", "\n").strip(),
             page_cache_seconds=_read_int(environ, "FORUM_PAGE_CACHE_SECONDS", 30, 0),
-            page_cache_chars=_read_int(environ, "FORUM_PAGE_CACHE_CHARS", 32_000_000, 0),
+            page_cache_chars=_read_int(environ, "FORUM_PAGE_CACHE_CHARS", 8_000_000, 0),
         )
 
 
