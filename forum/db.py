@@ -16,13 +16,14 @@ MODEL_MODULES = ["models"]
 # Tortoise's SQLite client runs ``PRAGMA name=value`` for each of these on its one
 # connection. WAL lets readers go on while a write commits. With synchronous=NORMAL in WAL
 # mode a commit survives a crash of the process, and a power cut or OS crash can roll back
-# the last commits but not corrupt the file (SQLite's documentation of the pragma). The page cache is 64 MiB (negative means KiB), and the first 64 MiB of
-# the file are memory-mapped, so the hottest pages need no read() system call. Mapped pages
-# count in the worker's resident memory, which is why the map is not larger.
+# the last commits but not corrupt the file (SQLite's documentation of the pragma).
+# The page cache is 32 MiB (negative means KiB) and the first 64 MiB of the file are
+# memory-mapped, so the hottest pages need no read() system call. Both count in the
+# worker's resident memory, which must stay under 200 MB, so neither is larger.
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "NORMAL",
-    "cache_size": -65536,
+    "cache_size": -32768,
     "mmap_size": 67108864,
     "temp_store": "MEMORY",
     "busy_timeout": 5000,
