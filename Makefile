@@ -78,7 +78,7 @@ migrations: install
 # Load tests (docs/benchmarks.md). bench: the forum on SQLite and PostgreSQL at the small
 # size, the ceiling app, and Spirit when bench-peer has seeded it. bench-peer: install and
 # seed Spirit once (its search index takes most of the time), keep it, then run bench.
-BENCH_DURATION ?= 10
+BENCH_DURATION ?= 6
 BENCH_RUNS ?= 3
 BENCH_ARGS ?=
 SPIRIT_HOME := bench/.spirit
