@@ -186,7 +186,7 @@ async def export_csv():
     start, end = _export_range()
     entries = await cpd.list_entries(member, start=start, end=end)
     return Response(
-        cpd.entries_to_csv(entries),
+        cpd.entries_to_csv(entries, {area.id: area.name for area in (await get_taxonomy()).skill_areas}),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cpd-record.csv"'},
     )

@@ -180,9 +180,23 @@ async def test_csv_has_stable_columns_and_guards_formulas():
     assert rows[0] == [
         "id", "title", "activity_type", "started_on", "ended_on", "hours", "description", "learning", "impact",
         "peer_reflection", "next_steps", "evidence_links", "skill_area_ids", "provenance", "is_draft", "visibility",
+        "skills",
     ]
     assert rows[1][1] == "'=HYPERLINK(1)"
     assert rows[1][3] == "2026-03-02"
+
+
+async def test_csv_names_skill_areas_with_levels(skill_areas):
+    member = await make_member()
+    area = skill_areas["data-quality"]
+    entry = await cpd.do_save_entry(member, _entry())
+    entry.skills = [{"skill_area_id": area.id, "level_before": 1, "level_after": None}]
+
+    text = cpd.entries_to_csv([entry], {area.id: area.name})
+
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["skill_area_ids"] == str(area.id)
+    assert row["skills"] == f"{area.name}: level 1 to not given"
 
 
 async def test_list_entries_by_date_range():

@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "provenance",
     "is_draft",
     "visibility",
+    "skills",
 )
 
 
@@ -31,8 +32,24 @@ def _csv_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def entries_to_csv(entries: list[CpdEntry]) -> str:
-    """Write entries as CSV with the stable column names in ``CSV_COLUMNS``."""
+def _skills_cell(skills: list[dict], area_names: dict[int, str]) -> str:
+    """Describe each skill area with its levels, for a reader of the spreadsheet."""
+    def level(value) -> str:
+        return "not given" if value is None else str(value)
+
+    return "; ".join(
+        f"{area_names.get(skill['skill_area_id'], skill['skill_area_id'])}: level "
+        f"{level(skill.get('level_before'))} to {level(skill.get('level_after'))}"
+        for skill in skills
+    )
+
+
+def entries_to_csv(entries: list[CpdEntry], area_names: dict[int, str] | None = None) -> str:
+    """Write entries as CSV with the stable column names in ``CSV_COLUMNS``.
+
+    ``skill_area_ids`` is for programs and ``skills`` for people: the same skill areas by
+    name, each with the level before and after (0 to 4).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -54,6 +71,7 @@ def entries_to_csv(entries: list[CpdEntry]) -> str:
             entry.provenance,
             "true" if entry.is_draft else "false",
             entry.visibility,
+            _csv_cell(_skills_cell(entry.skills, area_names or {})),
         ])
     return buffer.getvalue()
 
