@@ -377,7 +377,9 @@ def init_rate_limits(app: Quart) -> ForumRateLimiter:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             body = {"error": RateLimited.code, "message": message, "retry_after": error.retry_after}
             return jsonify(body), 429, headers
-        page = await render_template("error.html", error=RateLimited(message), status=429)
+        # Show what the member typed, which the refused post would otherwise lose.
+        typed = (await request.form).get("body", "") if request.method == "POST" else ""
+        page = await render_template("error.html", error=RateLimited(message), status=429, typed=typed)
         return page, 429, headers
 
     return limiter

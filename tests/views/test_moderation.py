@@ -586,6 +586,7 @@ async def test_posting_limit_refuses_with_retry_after(database_url, store):
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     page = await _text(refused)
     assert "You have posted a lot in a short time. Try again in" in page
+    assert ">One too many</textarea>" in page
     assert await Post.filter(thread_id=thread.id).count() == 3
     await app.extensions["forum_rate_limiter"].store.after_serving()
 
