@@ -6,6 +6,7 @@ in the past with the services' ``now`` argument, oldest first, so that endorsers
 evidenced level before they endorse at the level above it.
 """
 
+import dataclasses
 import logging
 from datetime import date, datetime, timedelta
 
@@ -126,25 +127,7 @@ def _entry_draft(row: dict, areas: dict[str, SkillArea], today: date):
 
 def _confirmed_draft(entry, reflection: str):
     """Return a drafted entry's fields as the member would save them, with their reflection added."""
-    from forum.services.cpd import EntryDraft, SkillRow
+    from forum.services.cpd import draft_from_entry
 
-    return EntryDraft(
-        title=entry.title,
-        activity_type=entry.activity_type,
-        started_on=entry.started_on.isoformat(),
-        ended_on=entry.ended_on.isoformat() if entry.ended_on else "",
-        hours=str(entry.hours) if entry.hours is not None else "",
-        description=entry.description,
-        learning=entry.learning,
-        impact=entry.impact,
-        peer_reflection=entry.peer_reflection + "\n\n" + reflection if entry.peer_reflection else reflection,
-        next_steps=entry.next_steps,
-        evidence_links="\n".join(entry.evidence_links),
-        visibility="mentor",
-        skills=tuple(
-            SkillRow(str(skill["skill_area_id"]),
-                     "" if skill.get("level_before") is None else str(skill["level_before"]),
-                     "" if skill.get("level_after") is None else str(skill["level_after"]))
-            for skill in entry.skills
-        ),
-    )
+    peer_reflection = entry.peer_reflection + "\n\n" + reflection if entry.peer_reflection else reflection
+    return dataclasses.replace(draft_from_entry(entry), peer_reflection=peer_reflection, visibility="mentor")

@@ -105,35 +105,9 @@ def _draft_from_form(form) -> cpd.EntryDraft:
     )
 
 
-def _draft_from_entry(entry) -> cpd.EntryDraft:
-    skills = tuple(
-        cpd.SkillRow(
-            str(skill["skill_area_id"]),
-            "" if skill.get("level_before") is None else str(skill["level_before"]),
-            "" if skill.get("level_after") is None else str(skill["level_after"]),
-        )
-        for skill in entry.skills
-    )
-    return cpd.EntryDraft(
-        title=entry.title,
-        activity_type=entry.activity_type,
-        started_on=entry.started_on.isoformat(),
-        ended_on=entry.ended_on.isoformat() if entry.ended_on else "",
-        hours=str(entry.hours) if entry.hours is not None else "",
-        description=entry.description,
-        learning=entry.learning,
-        impact=entry.impact,
-        peer_reflection=entry.peer_reflection,
-        next_steps=entry.next_steps,
-        evidence_links="\n".join(entry.evidence_links),
-        visibility=entry.visibility,
-        skills=skills,
-    )
-
-
 async def _entry_form(entry=None):
     member = _signed_in()
-    draft = _draft_from_entry(entry) if entry else cpd.EntryDraft()
+    draft = cpd.draft_from_entry(entry) if entry else cpd.EntryDraft()
     errors: dict[str, str] = {}
     if request.method == "POST":
         draft = _draft_from_form(await request.form)

@@ -27,6 +27,7 @@ from forum.services.cpd.entries import (
     check_entry,
     do_delete_entry,
     do_save_entry,
+    draft_from_entry,
     list_entries,
     list_shared_with_mentor,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "access_entry",
     "activity_by_month",
     "check_entry",
+    "draft_from_entry",
     "check_swe_requirement",
     "create_drafts",
     "do_delete_entry",

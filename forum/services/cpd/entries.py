@@ -94,6 +94,33 @@ def _check_skills(rows: tuple[SkillRow, ...], skill_area_ids: set[int], errors: 
     return skills
 
 
+def draft_from_entry(entry: CpdEntry) -> EntryDraft:
+    """Return a stored entry's fields as its edit form holds them."""
+    skills = tuple(
+        SkillRow(
+            str(skill["skill_area_id"]),
+            "" if skill.get("level_before") is None else str(skill["level_before"]),
+            "" if skill.get("level_after") is None else str(skill["level_after"]),
+        )
+        for skill in entry.skills
+    )
+    return EntryDraft(
+        title=entry.title,
+        activity_type=entry.activity_type,
+        started_on=entry.started_on.isoformat(),
+        ended_on=entry.ended_on.isoformat() if entry.ended_on else "",
+        hours=str(entry.hours) if entry.hours is not None else "",
+        description=entry.description,
+        learning=entry.learning,
+        impact=entry.impact,
+        peer_reflection=entry.peer_reflection,
+        next_steps=entry.next_steps,
+        evidence_links="\n".join(entry.evidence_links),
+        visibility=entry.visibility,
+        skills=skills,
+    )
+
+
 def check_entry(draft: EntryDraft, skill_area_ids: set[int], today: date) -> dict:
     """Validate the form and return the entry's fields.
 
