@@ -83,7 +83,8 @@ class Thread(Model):
 
     @property
     def reply_count(self) -> int:
-        return max(self.post_count - 1, 0)
+        """Replies readers can see: lists set ``unseen_posts`` to the hidden and held ones."""
+        return max(self.post_count - 1 - getattr(self, "unseen_posts", 0), 0)
 
     @property
     def is_pinned_now(self) -> bool:

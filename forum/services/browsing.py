@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from forum.auth.policy import Action, can
 from forum.errors import NotFound
@@ -180,7 +181,25 @@ async def list_threads(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].last_activity_at, rows[-1].id)
+    await _attach_unseen_counts(rows + pinned)
     return ThreadPage(threads=rows, next_cursor=next_cursor, filter=thread_filter, pinned=pinned)
+
+
+async def _attach_unseen_counts(threads: list[Thread]) -> None:
+    """Count each thread's hidden and held posts in one query, so lists count only what readers see.
+
+    ``post_count`` numbers the posts and so includes those a moderator hid or is checking.
+    """
+    if not threads:
+        return
+    counts = dict(
+        await Post.filter(Q(is_hidden=True) | Q(held_for_review=True), thread_id__in=[t.id for t in threads])
+        .group_by("thread_id")
+        .annotate(unseen=Count("id"))
+        .values_list("thread_id", "unseen")
+    )
+    for thread in threads:
+        thread.unseen_posts = counts.get(thread.id, 0)
 
 
 async def access_thread(member: Member | None, thread_id: int) -> Thread:

@@ -8,7 +8,7 @@ import pytest
 
 from forum.services.browsing import THREADS_PER_PAGE
 from models import Post, Revision, Thread
-from tests.factories import make_member, make_thread
+from tests.factories import make_member, make_reply, make_thread
 
 
 def _thread_titles(html: str) -> list[str]:
@@ -433,3 +433,18 @@ async def test_id_url_builds_what_url_for_builds(app, endpoint, name):
     async with app.test_request_context("/"):
         for number in (1, 42, 2**31 - 2):
             assert id_url(endpoint, **{name: number}) == url_for(endpoint, **{name: number})
+
+
+async def test_list_counts_only_replies_readers_see(client):
+    thread = await make_thread(title="Counting replies readers can see")
+    await make_reply(thread)
+    hidden = await make_reply(thread)
+    held = await make_reply(thread)
+    await Post.filter(id=hidden.id).update(is_hidden=True)
+    await Post.filter(id=held.id).update(held_for_review=True)
+
+    response = await client.get("/")
+
+    html = await response.get_data(as_text=True)
+    assert "· 1 reply" in html
+    assert "3 replies" not in html
