@@ -17,14 +17,14 @@ MODEL_MODULES = ["models"]
 # connection. WAL lets readers go on while a write commits. With synchronous=NORMAL in WAL
 # mode a commit survives a crash of the process, and a power cut or OS crash can roll back
 # the last commits but not corrupt the file (SQLite's documentation of the pragma).
-# The page cache is 32 MiB (negative means KiB) and the first 64 MiB of the file are
-# memory-mapped, so the hottest pages need no read() system call. Both count in the
-# worker's resident memory, which must stay under 200 MB, so neither is larger.
+# The page cache is 32 MiB (negative means KiB), and the file is not memory-mapped: mapped
+# pages count in the worker's resident memory, which took it to 240 MB under load at
+# 1,000,000 posts, and reading without the map measured the same speed.
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "NORMAL",
     "cache_size": -32768,
-    "mmap_size": 67108864,
+    "mmap_size": 0,
     "temp_store": "MEMORY",
     "busy_timeout": 5000,
 }
