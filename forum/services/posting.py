@@ -72,6 +72,19 @@ def submission_key(token: str | None, *content: str) -> str | None:
     return digest.hexdigest()
 
 
+# How long a saved form's key is kept. A form sent again later than this saves a new post,
+# which by then only an old browser tab could do.
+SUBMISSION_MEMORY = timedelta(days=2)
+
+
+async def do_forget_old_submissions(now: datetime | None = None) -> int:
+    """Delete the keys of forms saved longer ago than ``SUBMISSION_MEMORY``; return how many."""
+    cutoff = (now or datetime.now(UTC)) - SUBMISSION_MEMORY
+    deleted = await FormSubmission.filter(created_at__lt=cutoff).delete()
+    logger.info("old form submissions forgotten", extra={"count": deleted})
+    return deleted
+
+
 async def _find_submission(member: Member, key: str | None) -> Post | None:
     if key is None:
         return None

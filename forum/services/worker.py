@@ -29,10 +29,14 @@ class WorkerOptions:
 
 
 async def run_scheduled_jobs() -> None:
-    """Queue due digests, then expire mentoring requests and remind quiet pairs."""
-    from forum.services import mentoring
+    """Queue due digests, expire mentoring requests, remind quiet pairs, forget old form keys."""
+    from forum.services import mentoring, posting
 
     await digests.do_queue_due_digests()
+    try:
+        await posting.do_forget_old_submissions()
+    except Exception:
+        logger.exception("scheduled job failed", extra={"job": "do_forget_old_submissions"})
     for name in ("do_expire_requests", "do_remind_quiet_pairs"):
         job = getattr(mentoring, name, None)
         if job is None:

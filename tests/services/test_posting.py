@@ -218,3 +218,33 @@ async def test_changed_new_thread_with_same_token_is_saved():
     )
 
     assert await Thread.filter(author_id=member.id).count() == 2
+
+
+async def test_old_submission_keys_are_forgotten():
+    thread = await make_thread()
+    member = await make_member()
+    old = await _reply(member, thread, body="Saved three days ago.", token="o" * 32)
+    recent = await _reply(member, thread, body="Saved just now.", token="r" * 32)
+    await FormSubmission.filter(post_id=old.id).update(
+        created_at=old.created_at - posting.SUBMISSION_MEMORY - timedelta(days=1)
+    )
+
+    forgotten = await posting.do_forget_old_submissions()
+
+    assert forgotten == 1
+    assert await FormSubmission.filter(post_id=recent.id).exists()
+    assert not await FormSubmission.filter(post_id=old.id).exists()
+
+
+async def test_worker_forgets_old_submission_keys():
+    from forum.services.worker import run_scheduled_jobs
+
+    thread = await make_thread()
+    post = await _reply(await make_member(), thread, token="w" * 32)
+    await FormSubmission.filter(post_id=post.id).update(
+        created_at=post.created_at - posting.SUBMISSION_MEMORY - timedelta(days=1)
+    )
+
+    await run_scheduled_jobs()
+
+    assert not await FormSubmission.filter(post_id=post.id).exists()
