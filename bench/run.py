@@ -90,8 +90,8 @@ request = function()
   return wrk.format("POST", %(path)s, headers, prefixes[index] .. "%(tag)s-" .. counter)
 end
 """
-# A visitor's page whose every request has a new address, so none is served from the
-# forum's page cache: each search runs.
+# A visitor's page with a new address for every request, so none is served from the
+# forum's page cache and each search runs.
 LUA_NEW_ADDRESS = """
 local counter = 0
 request = function()
@@ -120,7 +120,7 @@ class Page:
     writers: list[tuple[str, dict[str, str]]] | None = None
     # For a read as signed-in members: one Cookie header each, used in turn.
     readers: list[str] | None = None
-    # Give every request its own address, so the forum's page cache never answers.
+    # Give every request its own address, so no request is served from the forum's page cache.
     new_address: bool = False
     # Counts the rows a reply adds, for the lost-write check.
     count_rows: object = None

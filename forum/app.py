@@ -202,7 +202,7 @@ def _visitor_token(settings: Settings) -> str:
 
 
 async def _serve_kept_page(kept_pages: page_cache.PageCache, settings: Settings) -> Response | None:
-    """Answer a visitor from the kept pages, or arrange for this page to be kept.
+    """Return a visitor's kept page, or None after arranging for this page to be kept.
 
     Returning None lets the view run. When the page may be kept, the view renders it with
     a placeholder for the CSRF token, and ``_keep_page`` stores it and puts the token in.
@@ -321,7 +321,8 @@ def _register_template_globals(app: Quart, settings: Settings) -> None:
             return page_cache.TOKEN_PLACEHOLDER
         session_id = g.session.id if getattr(g, "session", None) else None
         key = (getattr(g, "csrf_cookie", ""), session_id)
-        # A thread page asks once per post; the token only changes with the cookie or session.
+        # A thread page needs the token once per post, and it changes only with the cookie
+        # or the session.
         made = g.get("csrf_token_made")
         if made is None or made[0] != key:
             made = g.csrf_token_made = (key, csrf.make_token(settings.secret_key, key[0], session_id))

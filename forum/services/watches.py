@@ -96,9 +96,9 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
     replied-to author or a mention) get nothing more, and neither does the writer nor
     anyone who muted the thread, nor anyone whose preference for the kind is off.
 
-    A popular thread can have hundreds of watchers, so the in-app notifications are written
-    by one INSERT ... SELECT in the database, whatever their number; only the watchers who
-    want each one by email are loaded, to render their messages.
+    A popular thread can have hundreds of watchers, so one INSERT ... SELECT writes the in-app
+    notifications in the database, whatever their number. Only the watchers who want each
+    one by email are loaded, to render their messages.
     """
     if post.number > 1:
         kind = NotificationKind.WATCHED_REPLY
@@ -115,7 +115,7 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
     text = " ".join(text.split())[:300]
 
     if not can(None, Action.VIEW_THREAD, thread):
-        # A held or hidden thread: only some watchers may see it, so each is checked.
+        # Only some watchers may see a held or hidden thread, so each one is checked.
         watchers = await _load_watchers(member, thread, post, kind, targets, email_only=False)
         watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
         await email.do_notify_members(
@@ -123,8 +123,8 @@ async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None
         )
         return
 
-    # Emails first: the INSERT below adds this post's notifications, which the email query
-    # would then read as "already notified".
+    # Emails first, because the email query would read the notifications the INSERT below
+    # adds as "already notified".
     mailed = await _load_watchers(member, thread, post, kind, targets, email_only=True)
     inserted = await _insert_watcher_notifications(member, thread, post, kind, targets, text)
     await email.do_queue_notification_emails(mailed, kind, post_id=post.id, text=text)

@@ -38,7 +38,7 @@ def _tokens(text: str) -> set[str]:
     return {first or second for first, second in TOKEN.findall(text)}
 
 
-async def test_second_visit_is_served_from_memory_with_one_query(client, kept, count_queries):
+async def test_second_visit_served_with_one_query(client, kept, count_queries):
     thread = await make_thread(title="Counting looked-after children by placement type")
     await client.get(f"/threads/{thread.id}")
 
@@ -54,7 +54,7 @@ async def test_second_visit_is_served_from_memory_with_one_query(client, kept, c
 
 @pytest.mark.parametrize("path", ["/", "/skills", "/skills/statutory-returns", "/roles", "/roles/la-data",
                                   "/search?q=census"])
-async def test_every_visitor_page_is_kept(client, kept, path):
+async def test_visitor_pages_kept(client, kept, path):
     await make_thread(title="Census returns for the spring term")
     first = await client.get(path)
     second = await client.get(path)
@@ -63,7 +63,7 @@ async def test_every_visitor_page_is_kept(client, kept, path):
     assert kept.hits == 1
 
 
-async def test_each_visitor_gets_a_token_that_passes_their_own_check(app, kept):
+async def test_visitor_token_valid_for_own_cookie(app, kept):
     thread = await make_thread()
     visitors = [app.test_client(), app.test_client()]
     pages = [await visitor.get(f"/threads/{thread.id}") for visitor in visitors]
@@ -81,7 +81,7 @@ async def test_each_visitor_gets_a_token_that_passes_their_own_check(app, kept):
     assert TOKEN_PLACEHOLDER not in await pages[1].get_data(as_text=True)
 
 
-async def test_placeholder_like_text_shows_as_written(client, sign_in, kept):
+async def test_placeholder_text_in_post_unchanged(client, sign_in, kept):
     thread = await make_thread()
     member = await sign_in(await make_member())
     text = "Looks like forum-csrf-token-placeholder-7c1e0b9a and forum-csrf-0123456789abcdef"
@@ -94,7 +94,7 @@ async def test_placeholder_like_text_shows_as_written(client, sign_in, kept):
     assert text in await kept_copy.get_data(as_text=True)
 
 
-async def test_members_never_get_a_kept_page(client, sign_in, kept):
+async def test_member_page_never_kept(client, sign_in, kept):
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
     member = await make_member(display_name="Priya Shah")
@@ -106,7 +106,7 @@ async def test_members_never_get_a_kept_page(client, sign_in, kept):
     assert kept.hits == 0
 
 
-async def test_a_reply_posted_by_a_member_is_on_the_next_visitors_page(client, sign_in, kept):
+async def test_member_reply_clears_kept_thread(client, sign_in, kept):
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
     member = await sign_in(await make_member())
@@ -119,7 +119,7 @@ async def test_a_reply_posted_by_a_member_is_on_the_next_visitors_page(client, s
     assert kept.hits == 0
 
 
-async def test_a_redaction_is_gone_from_the_next_visitors_page(client, sign_in, kept):
+async def test_redaction_clears_kept_thread(client, sign_in, kept):
     post = await make_reply(await make_thread(), body="Please call Sam Example about the case")
     await client.get(f"/threads/{post.thread_id}")
     moderator = await sign_in(await make_member(permission="moderator"))
@@ -133,7 +133,7 @@ async def test_a_redaction_is_gone_from_the_next_visitors_page(client, sign_in, 
     assert "Sam Example" not in await again.get_data(as_text=True)
 
 
-async def test_a_change_made_by_a_command_clears_the_kept_pages(client, settings, kept):
+async def test_generation_bump_clears_kept_pages(client, settings, kept):
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
 
@@ -146,7 +146,7 @@ async def test_a_change_made_by_a_command_clears_the_kept_pages(client, settings
     assert kept.hits == 0
 
 
-async def test_command_runner_raises_the_generation(settings, database_url):
+async def test_command_runner_raises_generation(settings, database_url):
     before = await page_cache.current_generation()
 
     # The runner opens and closes its own connection, as a command-line process would.
@@ -162,8 +162,8 @@ async def _noop():
     return None
 
 
-async def test_a_write_without_the_bump_is_not_seen_until_the_page_expires(client, kept):
-    """The cache trusts the bump: this documents the window the expiry bounds."""
+async def test_unbumped_write_waits_for_expiry(client, kept):
+    """Show the window the expiry bounds: the cache relies on the generation being raised."""
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
     await posting.do_reply(await make_member(), thread, "Written past the web app.", max_length=1000)
@@ -176,7 +176,7 @@ async def test_a_write_without_the_bump_is_not_seen_until_the_page_expires(clien
     assert "Written past the web app." in await fresh.get_data(as_text=True)
 
 
-async def test_the_live_preview_leaves_kept_pages_alone(client, sign_in, kept):
+async def test_preview_keeps_generation(client, sign_in, kept):
     thread = await make_thread()
     await client.get(f"/threads/{thread.id}")
     before = await page_cache.current_generation()
@@ -188,7 +188,7 @@ async def test_the_live_preview_leaves_kept_pages_alone(client, sign_in, kept):
     assert await page_cache.current_generation() == before
 
 
-async def test_a_refused_post_leaves_kept_pages_alone(client, kept):
+async def test_rejected_post_keeps_generation(client, kept):
     thread = await make_thread()
     before = await page_cache.current_generation()
 
@@ -198,7 +198,7 @@ async def test_a_refused_post_leaves_kept_pages_alone(client, kept):
     assert await page_cache.current_generation() == before
 
 
-async def test_not_found_page_gets_a_real_token(client):
+async def test_not_found_page_real_token(client):
     response = await client.get("/threads/999999")
 
     text = await response.get_data(as_text=True)
@@ -207,7 +207,7 @@ async def test_not_found_page_gets_a_real_token(client):
     assert _tokens(text)
 
 
-async def test_htmx_requests_and_redirects_are_not_kept(client, kept):
+async def test_htmx_and_redirects_not_kept(client, kept):
     thread = await make_thread()
 
     await client.get(f"/threads/{thread.id}", headers={"HX-Request": "true"})
@@ -218,7 +218,7 @@ async def test_htmx_requests_and_redirects_are_not_kept(client, kept):
     assert kept.hits == 0
 
 
-async def test_kept_page_answers_304_to_the_same_visitor(client):
+async def test_kept_page_304_same_visitor(client):
     thread = await make_thread()
     first = await client.get(f"/threads/{thread.id}")
     second = await client.get(f"/threads/{thread.id}")
@@ -229,7 +229,7 @@ async def test_kept_page_answers_304_to_the_same_visitor(client):
     assert again.status_code == 304
 
 
-async def test_turned_off_with_zero_seconds(settings, kept):
+async def test_zero_seconds_turns_cache_off(settings, kept):
     app = create_app(dataclasses.replace(settings, page_cache_seconds=0))
     thread = await make_thread()
     client = app.test_client()
@@ -241,7 +241,7 @@ async def test_turned_off_with_zero_seconds(settings, kept):
     assert app.extensions["page_cache"].hits == 0
 
 
-def test_least_recently_used_pages_go_first_when_full():
+def test_full_cache_evicts_least_recent():
     cache = PageCache(max_age=60, max_chars=4000)
     for name in ("a", "b", "c", "d"):
         cache.put(name, 1, name * 1000, "text/html")
@@ -253,14 +253,14 @@ def test_least_recently_used_pages_go_first_when_full():
     assert cache.get("e", 1) is not None
 
 
-def test_a_page_from_another_generation_is_not_served():
+def test_old_generation_not_served():
     cache = PageCache(max_age=60, max_chars=10_000)
     cache.put("/", 1, "page", "text/html")
 
     assert cache.get("/", 2) is None
 
 
-def test_a_page_holding_a_real_token_is_refused():
+def test_real_token_page_rejected():
     cache = PageCache(max_age=60, max_chars=10_000)
 
     kept = cache.put("/", 1, '<input name="csrf_token" value="abc123">', "text/html")

@@ -47,8 +47,8 @@ def _skills_cell(skills: list[dict], area_names: dict[int, str]) -> str:
 def entries_to_csv(entries: list[CpdEntry], area_names: dict[int, str] | None = None) -> str:
     """Write entries as CSV with the stable column names in ``CSV_COLUMNS``.
 
-    ``skill_area_ids`` is for programs and ``skills`` for people: the same skill areas by
-    name, each with the level before and after (0 to 4).
+    ``skill_area_ids`` is for programs and ``skills`` for people. ``skills`` names the same
+    skill areas, each with the level before and after (0 to 4).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
