@@ -17,9 +17,9 @@ MODEL_MODULES = ["models"]
 # connection. WAL lets readers go on while a write commits. With synchronous=NORMAL in WAL
 # mode a commit survives a crash of the process, and a power cut or OS crash can roll back
 # the last commits but not corrupt the file (SQLite's documentation of the pragma).
-# The page cache is 32 MiB (negative means KiB), and the file is not memory-mapped: mapped
+# The page cache is 32 MiB (negative means KiB), and the file is not memory-mapped. Mapped
 # pages count in the worker's resident memory, which took it to 240 MB under load at
-# 1,000,000 posts, and reading without the map measured the same speed.
+# 1,000,000 posts. Reading without the map measured the same speed.
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "NORMAL",

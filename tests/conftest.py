@@ -174,7 +174,7 @@ async def _db(request, database_url):
 @pytest.fixture(name="settings")
 def _settings(database_url) -> Settings:
     # Pages kept for visitors are off here, so a test that writes through a service and then
-    # reads a page sees the write; tests/views/test_page_cache.py turns them on.
+    # reads a page finds the write; tests/views/test_page_cache.py turns them on.
     return Settings(env="test", database_url=database_url, secret_key=SECRET_KEY, page_cache_seconds=0)
 
 

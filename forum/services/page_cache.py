@@ -6,11 +6,11 @@ get the kept copy until something changes.
 
 What counts as a change is deliberately coarse. The ``pages`` row of ``cache_version`` is a
 generation number, and every kept page belongs to the generation it was rendered in. The
-number is raised after every state-changing request (any POST that passed the CSRF check),
-after every scheduled job that changed something, and by the command-line tools that write,
-so a new post, an edit, a vote or a moderator hiding something is on the next visitor's page
-at once, whatever the feature. Because the number lives in the database, every worker
-process and every instance sees it. A kept page also expires after
+number goes up after every state-changing request (any POST that passed the CSRF check),
+after every scheduled job that changed something, and at the end of every command that
+writes. So a new post, an edit, a vote or a moderator hiding something is on the next
+visitor's page at once, whatever the feature. The number is stored in the database, so every
+worker process and every instance reads the same one. A kept page also expires after
 ``Settings.page_cache_seconds`` however quiet the forum is, which bounds anything that
 changes by itself with time (slow mode ending, say) or is written past these paths.
 
@@ -64,7 +64,7 @@ class KeptPage:
     body: str
     generation: int
     stored_at: float
-    # A hash of the page with the placeholder; each visitor's ETag mixes in their token.
+    # A hash of the page with the placeholder. Each visitor's ETag mixes in their token.
     digest: str
     content_type: str
 
@@ -102,7 +102,7 @@ class PageCache:
     def put(self, key: str, generation: int, body: str, content_type: str) -> KeptPage | None:
         if TOKEN_PLACEHOLDER not in body and "csrf" in body.lower():
             # A page carrying a real token would hand one visitor's token to the next.
-            logger.warning("page not kept: it holds a CSRF token but no placeholder", extra={"key": key})
+            logger.warning("page not kept: CSRF placeholder missing from a page with a token", extra={"key": key})
             return None
         if len(body) > self.max_chars // 4:
             return None
@@ -135,7 +135,7 @@ async def bump_generation(reason: str) -> None:
     """Raise the generation, so every kept page is rendered again on its next visit.
 
     Call it after the change is committed. A page rendered between the commit and the bump
-    is kept under the old generation, which no request asks for once the bump is done.
+    is kept under the old generation, which no request reads once the bump is done.
     """
     await connections.get("default").execute_query(_BUMP_SQL)
     logger.debug("page generation raised", extra={"reason": reason})

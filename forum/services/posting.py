@@ -78,10 +78,10 @@ SUBMISSION_MEMORY = timedelta(days=2)
 
 
 async def do_forget_old_submissions(now: datetime | None = None) -> int:
-    """Delete the keys of forms saved longer ago than ``SUBMISSION_MEMORY``; return how many."""
+    """Delete the keys of forms saved longer ago than ``SUBMISSION_MEMORY`` and return the count."""
     cutoff = (now or datetime.now(UTC)) - SUBMISSION_MEMORY
     deleted = await FormSubmission.filter(created_at__lt=cutoff).delete()
-    logger.info("old form submissions forgotten", extra={"count": deleted})
+    logger.info("old form submissions deleted", extra={"count": deleted})
     return deleted
 
 

@@ -171,7 +171,7 @@ class _Parameters:
         self.values: list = []
 
     def __call__(self, value, cast: str = "") -> str:
-        """Add a parameter; ``cast`` names its PostgreSQL type where the context gives none."""
+        """Add a parameter and return its placeholder, cast to ``cast`` on PostgreSQL if given."""
         self.values.append(value)
         if self.dialect != "postgres":
             return "?"
@@ -189,12 +189,12 @@ async def _load_watchers(member, thread, post, kind, targets, *, email_only: boo
     mark = _Parameters(connection.capabilities.dialect)
     where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
     if email_only:
-        wanted = f"{delivery} = {mark(email.Delivery.EMAIL.value)}"
+        delivery_condition = f"{delivery} = {mark(email.Delivery.EMAIL.value)}"
     else:
-        wanted = f"{delivery} <> {mark(email.Delivery.OFF.value)}"
+        delivery_condition = f"{delivery} <> {mark(email.Delivery.OFF.value)}"
     rows = await connection.execute_query_dict(
         f"SELECT DISTINCT w.member_id AS id FROM watch w JOIN member m ON m.id = w.member_id "
-        f"WHERE {where} AND {wanted}",
+        f"WHERE {where} AND {delivery_condition}",
         mark.values,
     )
     if not rows:
@@ -206,7 +206,7 @@ async def _insert_watcher_notifications(member, thread, post, kind, targets, tex
     connection = _connection()
     dialect = connection.capabilities.dialect
     mark = _Parameters(dialect)
-    # In a SELECT list PostgreSQL cannot tell a parameter's type from its column, so each says.
+    # In a SELECT list PostgreSQL cannot infer a parameter's type from its column, so each is cast.
     columns = (
         f"{mark(str(kind), 'text')}, {mark(member.id, 'integer')}, {mark(thread.id, 'integer')}, "
         f"{mark(post.id, 'integer')}, {mark(text, 'text')}, {mark('{}', 'jsonb')}, "

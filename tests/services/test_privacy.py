@@ -418,7 +418,7 @@ async def test_approved_held_reply_notifies_thread_author():
     assert notified == 1
 
 
-async def test_held_reply_is_not_the_latest_activity_until_approved():
+async def test_held_reply_latest_after_approval():
     asker = await make_member()
     thread = await make_thread(author=asker)
     author = await make_member()

@@ -183,7 +183,7 @@ async def test_hidden_thread_notifies_only_watching_moderators():
     assert await _kinds(moderator) == ["watched_reply"]
 
 
-async def test_watching_both_area_and_role_hears_of_a_new_thread_once():
+async def test_area_and_role_watcher_notified_once():
     watcher = await make_member()
     area = await SkillArea.get(slug="cin-census")
     role = await Role.get(slug="la-leadership")

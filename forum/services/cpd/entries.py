@@ -95,7 +95,7 @@ def _check_skills(rows: tuple[SkillRow, ...], skill_area_ids: set[int], errors: 
 
 
 def draft_from_entry(entry: CpdEntry) -> EntryDraft:
-    """Return a stored entry's fields as its edit form holds them."""
+    """Return a stored entry's fields in the shape of its edit form."""
     skills = tuple(
         SkillRow(
             str(skill["skill_area_id"]),
