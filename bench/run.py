@@ -124,6 +124,8 @@ class Page:
     new_address: bool = False
     # Counts the rows a reply adds, for the lost-write check.
     count_rows: object = None
+    # Counts the posts whose watchers the worker has still to notify.
+    count_pending: object = None
 
 
 @dataclass
@@ -340,6 +342,13 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
                 return connection.execute(query).fetchone()[0]
         return int(_postgres(query, "forum_bench_run"))
 
+    def count_pending() -> int:
+        query = "SELECT COUNT(*) FROM watcher_notice"
+        if database == "sqlite":
+            with sqlite3.connect(url.removeprefix("sqlite://")) as connection:
+                return connection.execute(query).fetchone()[0]
+        return int(_postgres(query, "forum_bench_run"))
+
     return Target(
         label=f"forum ({'SQLite' if database == 'sqlite' else 'PostgreSQL'})",
         base_url=f"http://127.0.0.1:{FORUM_PORT}",
@@ -354,7 +363,8 @@ def forum_target(url: str, meta: dict, database: str) -> Target:
               if "imported_thread_id" in meta else []),
             Page("search", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY})),
             Page("search not kept", "/search?" + urllib.parse.urlencode({"q": SEARCH_QUERY}), new_address=True),
-            Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows),
+            Page("reply", f"/threads/{reply_thread}/reply", writers=writers, count_rows=count_rows,
+                 count_pending=count_pending),
         ],
     )
 
@@ -370,7 +380,12 @@ def signing_key_pem() -> str:
     ).decode()
 
 
-def start_forum(url: str, out: Path) -> Server:
+def start_forum(url: str, out: Path) -> tuple[Server, Server]:
+    """Start ``forum serve`` and, as in production, ``forum worker`` beside it.
+
+    The worker notifies the watchers of each reply, so its work is part of the reply path's
+    cost: it runs on the same two cores while the replies are measured.
+    """
     env = {
         "FORUM_ENV": "production", "FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": SECRET_KEY,
         "FORUM_BASE_URL": "https://forum.bench.example", "FORUM_DEV_SIGN_IN": "false",
@@ -379,7 +394,9 @@ def start_forum(url: str, out: Path) -> Server:
     server = Server("forum", [str(VENV_BIN / "forum"), "serve", "--port", str(FORUM_PORT)],
                     cwd=ROOT, env=env, log_path=out / f"server-forum-{url.split(':')[0]}.log")
     server.wait_ready(f"http://127.0.0.1:{FORUM_PORT}/healthz")
-    return server
+    worker = Server("forum worker", [str(VENV_BIN / "forum"), "worker", "--poll-seconds", "0.5"],
+                    cwd=ROOT, env=env, log_path=out / f"worker-forum-{url.split(':')[0]}.log")
+    return server, worker
 
 
 # --------------------------------------------------------------------------- Spirit
@@ -496,6 +513,29 @@ def run_wrk(url: str, page: Page, clients: int, seconds: int, out: Path, tag: st
     }
 
 
+def wait_for_worker(page: Page, seconds: float = 120) -> float | None:
+    """Wait until the worker has notified the watchers of every reply; return how long it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if page.count_pending() == 0:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.5)
+    return None
+
+
+def start_py_spy(server: Server, seconds: int, path: Path) -> subprocess.Popen:
+    """Sample the serving process for the length of a run, as collapsed stacks in ``path``.
+
+    Sampling slows the worker a little, so a run profiled this way is still counted but
+    reads a few per cent low.
+    """
+    return subprocess.Popen(
+        [str(VENV_BIN / "py-spy"), "record", "--pid", str(server.worker_pid()), "--duration", str(seconds),
+         "--rate", "200", "--format", "raw", "--nonblocking", "--output", str(path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
 def measure_page(target: Target, server: Server, page: Page, args, out: Path, slug: str) -> list[dict]:
     url = target.base_url + page.path
     rows = []
@@ -517,7 +557,11 @@ def measure_page(target: Target, server: Server, page: Page, args, out: Path, sl
             server.wait_idle()
             before = page.count_rows() if page.count_rows else None
             load = os.getloadavg()[0]
+            spy = start_py_spy(server, args.duration, out / f"py-spy-{slug}-c{clients}.txt") \
+                if args.py_spy and run == 1 else None
             figures = run_wrk(url, page, clients, args.duration, out, f"{slug}-c{clients}-r{run}")
+            if spy is not None:
+                spy.wait(timeout=60)
             rss, peak, private = server.memory_mb()
             row = {"target": target.label, "page": page.name, "clients": clients, "run": run,
                    "bytes_per_page": size, "rss_mb": round(rss, 1), "peak_rss_mb": round(peak, 1),
@@ -529,10 +573,14 @@ def measure_page(target: Target, server: Server, page: Page, args, out: Path, sl
                 added = page.count_rows() - before
                 successes = figures["requests"] - figures["errors"]
                 row.update(rows_added=added, successes=successes, lost_writes=max(successes - added, 0))
+            if page.count_pending:
+                row.update(pending_after_run=page.count_pending(), worker_caught_up_s=wait_for_worker(page))
             rows.append(row)
             log(f"  {clients} clients run {run}: {figures['rps']:.1f} requests/s, "
                 f"p99 {figures['p99_ms']:.1f} ms, errors {figures['errors']}"
-                + (f", rows added {row['rows_added']} for {row['successes']} successes" if page.count_rows else ""))
+                + (f", rows added {row['rows_added']} for {row['successes']} successes" if page.count_rows else "")
+                + (f", {row['pending_after_run']} left to the worker, caught up after {row['worker_caught_up_s']} s"
+                   if page.count_pending else ""))
     return rows
 
 
@@ -567,6 +615,10 @@ def summarise(rows: list[dict]) -> list[dict]:
         if "lost_writes" in runs[0]:
             entry["lost_writes"] = sum(run["lost_writes"] for run in runs)
             entry["rows_added"] = sum(run["rows_added"] for run in runs)
+        if "pending_after_run" in runs[0]:
+            entry["pending_after_run"] = max(run["pending_after_run"] for run in runs)
+            waits = [run["worker_caught_up_s"] for run in runs]
+            entry["worker_caught_up_s"] = None if None in waits else max(waits)
         summary.append(entry)
     return summary
 
@@ -612,12 +664,18 @@ def markdown_tables(summary: list[dict], rows: list[dict]) -> str:
             cells.append(_figure(ceiling) if page != "reply" else "–")
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Errors, peak worker memory and writes:", "",
-              "| target | page | clients | errors | peak RSS MB | private RSS MB | bytes per page | rows added / lost writes |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| target | page | clients | errors | peak RSS MB | private RSS MB | bytes per page | rows added / lost writes "
+              "| watcher notices left / worker caught up |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for entry in summary:
         writes = f"{entry['rows_added']} / {entry['lost_writes']}" if "lost_writes" in entry else ""
+        backlog = ""
+        if "pending_after_run" in entry:
+            caught_up = entry["worker_caught_up_s"]
+            backlog = f"{entry['pending_after_run']} / " + (f"{caught_up} s" if caught_up is not None else "not in 120 s")
         lines.append(f"| {entry['target']} | {entry['page']} | {entry['clients']} | {entry['errors']} | "
-                     f"{entry['peak_rss_mb']:.0f} | {entry['private_rss_mb']:.0f} | {entry['bytes_per_page']:,} | {writes} |")
+                     f"{entry['peak_rss_mb']:.0f} | {entry['private_rss_mb']:.0f} | {entry['bytes_per_page']:,} | {writes} "
+                     f"| {backlog} |")
     if any(entry["target"] == "ceiling" for entry in summary):
         lines += ["", "Ceiling app: " + "; ".join(
             f"{entry['page']} at {entry['clients']} clients {_figure(entry)}"
@@ -664,6 +722,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="Runs per page and client count.")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per run.")
     parser.add_argument("--warmup", type=int, default=3, help="Seconds of warm-up per page.")
+    parser.add_argument("--py-spy", action="store_true",
+                        help="Sample the server with py-spy during each page's first run (bench extra).")
     parser.add_argument("--out", help="Results folder; default bench/results/<UTC time>.")
     args = parser.parse_args()
     args.targets = args.targets.split(",")
@@ -687,11 +747,12 @@ def main() -> None:
         for database in args.databases:
             url, meta = ensure_forum_data(args.size, database)
             target = forum_target(url, meta, database)
-            server = start_forum(url, out)
+            server, worker = start_forum(url, out)
             try:
                 found = measure_target(target, server, args, out)
             finally:
                 server.stop()
+                worker.stop()
             rows += found
             for row in found:
                 if row.get("bytes_per_page"):

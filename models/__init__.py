@@ -19,6 +19,7 @@ from models.email import (
     Watch,
     WatchLevel,
     WatchTarget,
+    WatcherNotice,
 )
 from models.endorsements import (
     Endorsement,
@@ -84,6 +85,7 @@ __all__ = [
     "Watch",
     "WatchLevel",
     "WatchTarget",
+    "WatcherNotice",
     "CpdActivityType",
     "CpdEntry",
     "CpdProvenance",

@@ -1,4 +1,5 @@
-"""Email delivery and notification choices: the outbox, preferences per kind, watches, digests."""
+"""Email delivery and notification choices: the outbox, preferences per kind, watches and
+the watcher notices still to send, digests."""
 
 from enum import StrEnum
 
@@ -106,6 +107,25 @@ class Watch(Model):
         table = "watch"
         unique_together = (("member_id", "target_type", "target_id"),)
         indexes = (("target_type", "target_id", "level"),)
+
+
+class WatcherNotice(Model):
+    """A post whose watchers the worker has still to notify.
+
+    Replies and new threads add one row in the transaction that stores the post, and the
+    worker writes the watchers' notifications and emails later (``watches.do_send_watcher_notices``).
+    A hot thread can have hundreds of watchers, and writing their notifications used to
+    take most of a reply's time.
+    """
+
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation["Post"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Post", related_name="watcher_notices", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "watcher_notice"
 
 
 class DigestSchedule(Model):

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, require
 from forum.errors import Conflict, ForumError, NotFound, ValidationFailed
-from forum.services import moderation_members, moderation_threads, writing
+from forum.services import moderation_members, moderation_threads, watches, writing
 from forum.services.audit import do_audit
 from forum.services.canned_reasons import resolve_reason
 from forum.services.notifications import do_notify
@@ -389,6 +389,7 @@ async def do_decide_hold(
             # Replies and mentions waited while the post was held, so they go out now.
             author = await Member.get(id=hold.author_id)
             await writing.do_notify_about_post(author, thread, post)
+            await watches.do_queue_watcher_notices(post)
         await do_notify(
             hold.author_id,
             "held_post_decided",

@@ -259,7 +259,7 @@ async def _save_thread(
         await writing.do_after_post(member, thread, post)
         await watches.do_watch_own_post(member, thread.id)
         if not held_kinds:
-            await watches.do_notify_watchers(member, thread, post)
+            await watches.do_queue_watcher_notices(post)
     return thread
 
 
@@ -370,7 +370,7 @@ async def _save_reply(
         await writing.do_after_post(member, thread, post)
         await watches.do_watch_own_post(member, thread.id)
         if not held_kinds:
-            await watches.do_notify_watchers(member, thread, post)
+            await watches.do_queue_watcher_notices(post)
     return post
 
 

@@ -4,17 +4,23 @@ A member watches a thread they start or reply to, unless they already chose a le
 ``watching`` a thread notifies every reply, ``watching`` a skill area or role notifies every
 new thread in it, ``normal`` notifies only what concerns the member directly (replies to
 them and mentions), and ``muted`` sends nothing about that thread at all.
+
+Watchers hear of a post from the worker: saving the post queues a ``WatcherNotice``, and
+the worker writes the notifications and emails within seconds.
 """
 
 import logging
 from datetime import UTC, datetime
 
+from tortoise.transactions import in_transaction
+
 from forum.auth.policy import Action, can, require
 from forum.errors import ValidationFailed
-from forum.services import email
+from forum.services import email, live
 from models import (
     Member,
     MemberState,
+    Notification,
     NotificationKind,
     Post,
     Role,
@@ -23,6 +29,7 @@ from models import (
     Watch,
     WatchLevel,
     WatchTarget,
+    WatcherNotice,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,17 +95,107 @@ async def do_watch_own_post(member: Member, thread_id: int) -> None:
         )
 
 
-async def do_notify_watchers(member: Member, thread: Thread, post: Post) -> None:
-    """Notify watchers about a new post, inside the transaction that stores it.
+async def do_queue_watcher_notices(post: Post) -> None:
+    """Queue the notifications to watchers of a new post, inside the transaction that stores it.
+
+    The worker sends them (:func:`do_send_watcher_notices`), so a reply costs the same however
+    many people watch its thread. A held post queues nothing until a moderator approves it.
+    """
+    await WatcherNotice.create(post_id=post.id)
+
+
+# Posts handled in one transaction by the worker. A batch holds SQLite's write lock, so it
+# stays small enough not to delay replies being saved meanwhile.
+NOTICE_BATCH = 10
+
+
+async def do_send_watcher_notices(limit: int = NOTICE_BATCH) -> int:
+    """Notify the watchers of up to ``limit`` queued posts; return how many notices were handled.
+
+    Each notice is claimed by deleting it in the transaction that writes its notifications,
+    so two workers never send the same one, and a failure leaves it queued. When a batch
+    fails, its notices are tried one at a time, and one that fails on its own is logged and
+    dropped so that it cannot hold up the rest for ever.
+    """
+    try:
+        async with in_transaction():
+            claimed, posts = await _claim_notices(limit)
+            for post in posts:
+                await _notify_watchers(post.author, post.thread, post)
+    except Exception:
+        logger.exception("watcher notices failed as a batch, so they are sent one at a time")
+        return await _send_one_at_a_time(limit)
+    await _announce_unread(posts)
+    return claimed
+
+
+async def _send_one_at_a_time(limit: int) -> int:
+    handled = 0
+    while handled < limit:
+        try:
+            async with in_transaction():
+                claimed, posts = await _claim_notices(1)
+                for post in posts:
+                    await _notify_watchers(post.author, post.thread, post)
+        except Exception:
+            logger.exception("watcher notice dropped after failing on its own")
+            async with in_transaction():
+                claimed, posts = await _claim_notices(1)
+            posts = []
+        if not claimed:
+            break
+        await _announce_unread(posts)
+        handled += claimed
+    return handled
+
+
+async def _claim_notices(limit: int) -> tuple[int, list[Post]]:
+    """Delete up to ``limit`` of the oldest notices; return how many, and their posts still shown.
+
+    The DELETE comes first, so that on SQLite the transaction takes the write lock at once
+    and cannot fail later for want of it. A post hidden or held since it was queued
+    notifies nobody, and approving a held post queues it again.
+    """
+    connection = _connection()
+    dialect = connection.capabilities.dialect
+    mark = _Parameters(dialect)
+    # On PostgreSQL, workers running at once take different notices instead of queueing
+    # for the same rows. SQLite has one writer at a time anyway.
+    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
+    rows = await connection.execute_query_dict(
+        "DELETE FROM watcher_notice WHERE id IN "
+        f"(SELECT id FROM watcher_notice ORDER BY id LIMIT {mark(limit)}{skip_locked}) RETURNING post_id",
+        mark.values,
+    )
+    if not rows:
+        return 0, []
+    posts = await Post.filter(
+        id__in=[row["post_id"] for row in rows], is_hidden=False, held_for_review=False
+    ).select_related("thread", "author").order_by("id")
+    return len(rows), list(posts)
+
+
+async def _announce_unread(posts: list[Post]) -> None:
+    """Tell the open streams of the watchers just notified that their unread count changed."""
+    if not posts or live.get_broker() is None:
+        return
+    member_ids = await Notification.filter(
+        post_id__in=[post.id for post in posts],
+        kind__in=[NotificationKind.WATCHED_REPLY, NotificationKind.NEW_THREAD],
+    ).values_list("member_id", flat=True)
+    await live.announce_unread(member_ids)
+
+
+async def _notify_watchers(member: Member, thread: Thread, post: Post) -> None:
+    """Notify watchers about ``post`` by ``member``, inside the caller's transaction.
 
     A reply notifies the thread's watchers. An opening post notifies watchers of the
     thread's skill area and roles. Members already notified about this post (as its
     replied-to author or a mention) get nothing more, and neither does the writer nor
     anyone who muted the thread, nor anyone whose preference for the kind is off.
 
-    A popular thread can have hundreds of watchers, so one INSERT ... SELECT writes the in-app
-    notifications in the database, whatever their number. Only the watchers who want each
-    one by email are loaded, to render their messages.
+    One INSERT ... SELECT writes the in-app notifications, whatever their number. Only the
+    watchers who want each one by email are loaded, to render their messages.
     """
     if post.number > 1:
         kind = NotificationKind.WATCHED_REPLY
@@ -147,6 +244,8 @@ def _watcher_conditions(member: Member, thread: Thread, post: Post, kind: str, t
     )
     where = (
         f"({target_sql}) AND w.level = {mark(WatchLevel.WATCHING.value)} "
+        # Only watches already there when the post was written: the worker sends later.
+        f"AND w.created_at <= (SELECT p0.created_at FROM post p0 WHERE p0.id = {mark(post.id)}) "
         f"AND w.member_id <> {mark(member.id)} AND m.state <> {mark(MemberState.ERASED.value)} "
         f"AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.post_id = {mark(post.id)} "
         "AND n.member_id = w.member_id) "
@@ -213,10 +312,20 @@ async def _insert_watcher_notifications(member, thread, post, kind, targets, tex
         f"{mark(datetime.now(UTC), 'timestamptz')}"
     )
     where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
+    # Placeholders are numbered in the order they are marked, which must be their order here.
+    where += f" AND {delivery} <> {mark(email.Delivery.OFF.value)}"
+    if kind == NotificationKind.WATCHED_REPLY:
+        # One unread notice per watched thread is enough: it leads to the first new reply,
+        # and the thread page shows the rest. A busy thread neither floods the list nor
+        # writes a row per watcher for every reply.
+        where += (
+            " AND NOT EXISTS (SELECT 1 FROM notification u WHERE u.member_id = w.member_id "
+            f"AND u.read_at IS NULL AND u.kind = {mark(str(kind))} AND u.thread_id = {mark(thread.id)})"
+        )
     sql = (
         "INSERT INTO notification (member_id, kind, actor_id, thread_id, post_id, text, data, created_at) "
         f"SELECT DISTINCT w.member_id, {columns} FROM watch w JOIN member m ON m.id = w.member_id "
-        f"WHERE {where} AND {delivery} <> {mark(email.Delivery.OFF.value)}"
+        f"WHERE {where}"
     )
     count, _ = await connection.execute_query(sql, mark.values)
     return count

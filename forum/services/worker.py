@@ -1,6 +1,6 @@
-"""The background worker: sends the outbox and runs the scheduled jobs.
+"""The background worker: notifies watchers, sends the outbox and runs the scheduled jobs.
 
-Several workers may run at once: outbox rows are claimed atomically, and the scheduled
+Several workers may run at once: watcher notices and outbox rows are claimed atomically, and the scheduled
 jobs are idempotent (a digest has an idempotency key, and the mentoring jobs only change
 rows that are still due). SIGTERM and SIGINT stop it after the current step.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from forum.config import Settings
-from forum.services import digests, email, page_cache
+from forum.services import digests, email, live, page_cache, watches
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,23 @@ async def run_scheduled_jobs() -> None:
                 await page_cache.bump_generation(name)
 
 
+async def send_watcher_notices() -> int:
+    """Notify watchers of queued posts until none is left; return how many notices were handled.
+
+    A failing batch is logged and left for the next poll, so it cannot stop the outbox.
+    """
+    handled = 0
+    while True:
+        try:
+            count = await watches.do_send_watcher_notices()
+        except Exception:
+            logger.exception("watcher notices not sent")
+            return handled
+        handled += count
+        if count == 0:
+            return handled
+
+
 async def drain_outbox(settings: Settings, options: WorkerOptions) -> int:
     """Send batches until none is due; return how many messages were sent."""
     sent = 0
@@ -75,8 +92,15 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
         logger.warning("no FORUM_SMTP_HOST is set, so queued mail is held, not sent")
     logger.info("worker started", extra={"once": options.once})
 
+    # With Redis, watchers' open pages hear of their new notifications at once. Without it
+    # the pages find them at their next check of the unread count.
+    broker = live.make_broker(settings.redis_url, prefix=settings.redis_prefix) if settings.redis_url else None
+    live.install_broker(broker)
     next_schedule = datetime.now(UTC)
     while not stop.is_set():
+        # Before the digests, which list these notifications, and the outbox, which sends
+        # the emails to watchers in the same pass.
+        await send_watcher_notices()
         if datetime.now(UTC) >= next_schedule:
             await run_scheduled_jobs()
             next_schedule = datetime.now(UTC) + timedelta(seconds=options.schedule_seconds)
@@ -90,4 +114,7 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
             pass
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
+    live.install_broker(None)
+    if broker is not None:
+        await broker.close()
     logger.info("worker stopped")

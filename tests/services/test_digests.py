@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from forum.services import digests, email, watches
+from forum.services.worker import send_watcher_notices
 from models import (
     DigestFrequency,
     DigestSchedule,
@@ -29,6 +30,7 @@ async def test_digest_lists_activity_and_questions(settings):
     answered = await make_thread(title="Where is the CIN census guidance", skill_area="cin-census")
     await make_reply(answered)
     elsewhere = await make_thread(title="A data quality question nobody answered", skill_area="data-quality")
+    await send_watcher_notices()
 
     queued = await digests.do_queue_due_digests()
 
@@ -55,6 +57,7 @@ async def test_digest_lists_watched_replies(settings):
     thread = await make_thread(title="Sharing our early help dashboards")
     await make_reply(thread, author=member)
     await make_reply(thread, author=await make_member(display_name="Jo Reid"))
+    await send_watcher_notices()
 
     await digests.do_queue_due_digests()
 

@@ -15,8 +15,8 @@ from forum.config import PROJECT_ROOT
 from forum.services import email
 from forum.services.notifications import do_notify
 from forum.services.worker import WorkerOptions, run_worker
-from models import Delivery, Notification, NotificationPreference, OutboxMessage, OutboxState
-from tests.factories import SECRET_KEY, make_member
+from models import Delivery, Notification, NotificationPreference, OutboxMessage, OutboxState, WatcherNotice
+from tests.factories import SECRET_KEY, make_member, make_reply, make_thread
 from tests.smtp_server import SmtpServer, free_port
 
 
@@ -292,6 +292,22 @@ async def test_worker_once_sends_queued_mail(mail_settings, smtp):
     await run_worker(mail_settings, WorkerOptions(once=True))
 
     assert sorted(message["To"] for message in smtp.messages) == sorted(m.email for m in members)
+
+
+async def test_worker_once_notifies_watchers_and_emails_them(mail_settings, smtp):
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await NotificationPreference.create(member=watcher, kind="watched_reply", delivery="email")
+    post = await make_reply(thread)
+
+    await run_worker(mail_settings, WorkerOptions(once=True))
+
+    assert await Notification.filter(member=watcher, post=post, kind="watched_reply").exists()
+    sent = await OutboxMessage.get(member=watcher)
+    assert (sent.kind, sent.status) == ("watched_reply", OutboxState.SENT)
+    assert watcher.email in [message["To"] for message in smtp.messages]
+    assert not await WatcherNotice.exists()
 
 
 def _worker_process(database_url: str, smtp: SmtpServer, *extra: str) -> subprocess.Popen:

@@ -7,7 +7,7 @@ import pytest
 
 from forum.auth.policy import Action, can
 from forum.errors import NotFound
-from forum.services import browsing, moderation, posting, privacy
+from forum.services import browsing, moderation, posting, privacy, watches
 from forum.services.privacy import (
     PersonalDataFound,
     is_full_postcode,
@@ -18,7 +18,16 @@ from forum.services.privacy import (
     scan_text,
     upn_check_letter,
 )
-from models import HoldState, Notification, PersonalDataHold, Post, Thread, ThreadState
+from models import (
+    HoldState,
+    Notification,
+    PersonalDataHold,
+    Post,
+    Thread,
+    ThreadState,
+    WatchLevel,
+    WatchTarget,
+)
 from tests.factories import make_member, make_thread
 
 STACK_EXCHANGE_POSTS = Path("/work/shared/data/stackexchange/datascience-meta-Posts.xml")
@@ -416,6 +425,26 @@ async def test_approved_held_reply_notifies_thread_author():
 
     notified = await Notification.filter(member_id=asker.id, post_id=post.id).count()
     assert notified == 1
+
+
+async def test_approved_held_reply_notifies_watchers_then():
+    thread = await make_thread()
+    watcher = await make_member()
+    await watches.do_set_watch_level(watcher, WatchTarget.THREAD, thread.id, WatchLevel.WATCHING)
+    author = await make_member()
+    moderator = await make_member(permission="moderator")
+    post = await posting.do_reply(
+        author, thread, "Test NHS number 943 476 5919", max_length=1000, personal_data_confirmed=True
+    )
+    await watches.do_send_watcher_notices()
+    assert not await Notification.filter(member_id=watcher.id).exists()
+
+    hold = await PersonalDataHold.get(post_id=post.id).prefetch_related("post__thread")
+    await moderation.do_decide_hold(moderator, hold, approve=True)
+    await watches.do_send_watcher_notices()
+
+    kinds = await Notification.filter(member_id=watcher.id, post_id=post.id).values_list("kind", flat=True)
+    assert kinds == ["watched_reply"]
 
 
 async def test_held_reply_latest_after_approval():

@@ -1,5 +1,8 @@
 """Watch levels: who hears about replies and new threads, and muting."""
 
+import asyncio
+from datetime import UTC, datetime
+
 import pytest
 
 from forum.errors import NotFound, ValidationFailed
@@ -12,12 +15,21 @@ from models import (
     SkillArea,
     Watch,
     WatchLevel,
+    WatcherNotice,
     WatchTarget,
 )
 from tests.factories import make_member, make_reply, make_thread
 
 
+async def _send() -> None:
+    """Do what the worker does after a post: notify its watchers."""
+    while await watches.do_send_watcher_notices():
+        pass
+
+
 async def _kinds(member) -> list[str]:
+    """Return the kinds of the member's notifications, once the worker has sent the queued ones."""
+    await _send()
     return sorted(await Notification.filter(member=member).values_list("kind", flat=True))
 
 
@@ -118,6 +130,7 @@ async def test_watcher_choosing_email_gets_one_email():
     await NotificationPreference.create(member=watcher, kind="watched_reply", delivery="email")
 
     post = await make_reply(thread)
+    await _send()
 
     message = await OutboxMessage.get(member=watcher)
     assert message.kind == "watched_reply"
@@ -142,19 +155,113 @@ async def test_many_watchers_cost_the_same_queries_as_one(count_queries):
     many = [await make_member() for _ in range(30)]
     for member in few:
         await make_reply(thread, author=member)
-    count_queries.statements.clear()
+    await _send()
     await make_reply(thread)
+    count_queries.statements.clear()
+    await _send()
     with_one = count_queries.count
 
     for member in many:
         await watches.do_set_watch_level(member, WatchTarget.THREAD, thread.id, WatchLevel.WATCHING)
-    count_queries.statements.clear()
     await make_reply(thread)
+    count_queries.statements.clear()
+    await _send()
     with_thirty_one = count_queries.count
 
     assert with_one == with_thirty_one, count_queries.statements
     for member in many:
         assert await _kinds(member) == ["watched_reply"]
+
+
+async def test_reply_leaves_watchers_to_the_worker():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+
+    post = await make_reply(thread)
+
+    assert await WatcherNotice.filter(post=post).count() == 1
+    assert not await Notification.filter(member=watcher).exists()
+    assert await watches.do_send_watcher_notices() >= 1
+    assert await _kinds(watcher) == ["watched_reply"]
+    assert not await WatcherNotice.exists()
+
+
+async def test_post_hidden_before_sending_notifies_nobody():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await _send()
+    post = await make_reply(thread)
+    post.is_hidden = True
+    await post.save()
+
+    assert await watches.do_send_watcher_notices() == 1
+
+    assert await _kinds(watcher) == []
+    assert not await WatcherNotice.exists()
+
+
+async def test_two_senders_notify_each_watcher_once():
+    watchers = [await make_member() for _ in range(3)]
+    thread = await make_thread()
+    for watcher in watchers:
+        await make_reply(thread, author=watcher)
+    await _send()
+    await Notification.all().update(read_at=datetime.now(UTC))
+    new_ids = [(await make_reply(thread)).id for _ in range(6)]
+
+    counts = await asyncio.gather(*(watches.do_send_watcher_notices(2) for _ in range(4)))
+
+    assert sum(counts) == 6
+    for watcher in watchers:
+        # One each, because a watcher's unread notice for the thread stands for the rest.
+        assert await Notification.filter(member=watcher, post_id__in=new_ids).count() == 1
+        assert not await WatcherNotice.exists()
+
+
+async def test_unread_watched_reply_stands_for_later_ones():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    first = await make_reply(thread)
+    await make_reply(thread)
+    await _send()
+
+    unread = await Notification.filter(member=watcher, kind="watched_reply").values_list("post_id", flat=True)
+    assert unread == [first.id]
+
+    await Notification.filter(member=watcher).update(read_at=datetime.now(UTC))
+    later = await make_reply(thread)
+    await _send()
+    notified = await Notification.filter(member=watcher, kind="watched_reply").order_by("id").values_list(
+        "post_id", flat=True
+    )
+    assert notified == [first.id, later.id]
+
+
+async def test_failing_notice_is_dropped_and_the_rest_sent(monkeypatch, caplog):
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await _send()
+    broken = await make_reply(thread)
+    fine = await make_reply(thread)
+    send_one = watches._notify_watchers
+
+    async def fail_for_broken(member, thread, post):
+        if post.id == broken.id:
+            raise RuntimeError("cannot render")
+        await send_one(member, thread, post)
+
+    monkeypatch.setattr(watches, "_notify_watchers", fail_for_broken)
+
+    assert await watches.do_send_watcher_notices() == 2
+
+    notified = await Notification.filter(member=watcher).values_list("post_id", flat=True)
+    assert notified == [fine.id]
+    assert not await WatcherNotice.exists()
+    assert "watcher notice dropped" in caplog.text
 
 
 async def test_erased_watcher_gets_nothing():
