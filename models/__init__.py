@@ -17,9 +17,9 @@ from models.email import (
     OutboxMessage,
     OutboxState,
     Watch,
+    WatcherNotice,
     WatchLevel,
     WatchTarget,
-    WatcherNotice,
 )
 from models.endorsements import (
     Endorsement,

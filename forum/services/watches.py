@@ -27,9 +27,9 @@ from models import (
     SkillArea,
     Thread,
     Watch,
+    WatcherNotice,
     WatchLevel,
     WatchTarget,
-    WatcherNotice,
 )
 
 logger = logging.getLogger(__name__)

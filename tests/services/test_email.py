@@ -15,7 +15,14 @@ from forum.config import PROJECT_ROOT
 from forum.services import email
 from forum.services.notifications import do_notify
 from forum.services.worker import WorkerOptions, run_worker
-from models import Delivery, Notification, NotificationPreference, OutboxMessage, OutboxState, WatcherNotice
+from models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    WatcherNotice,
+)
 from tests.factories import SECRET_KEY, make_member, make_reply, make_thread
 from tests.smtp_server import SmtpServer, free_port
 

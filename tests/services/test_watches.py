@@ -14,8 +14,8 @@ from models import (
     Role,
     SkillArea,
     Watch,
-    WatchLevel,
     WatcherNotice,
+    WatchLevel,
     WatchTarget,
 )
 from tests.factories import make_member, make_reply, make_thread
