@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
+from datetime import datetime
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.sqlite.client import SqliteTransactionContext
@@ -110,6 +111,38 @@ async def init_database(database_url: str) -> None:
 async def close_database() -> None:
     await Tortoise.close_connections()
     logger.info("database closed")
+
+
+class Parameters:
+    """Collect the parameters of a hand-written query, naming them as the database expects.
+
+    Calling it adds a value and returns its placeholder, so one query text serves both
+    databases. ``cast`` adds a PostgreSQL type, for a parameter whose type PostgreSQL cannot
+    infer (one in a SELECT list). Datetimes go to SQLite as the text Tortoise stores.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.values: list = []
+
+    def __call__(self, value, cast: str = "") -> str:
+        if self.dialect != "postgres":
+            self.values.append(value.isoformat(" ") if isinstance(value, datetime) else value)
+            return "?"
+        self.values.append(value)
+        return f"${len(self.values)}::{cast}" if cast else f"${len(self.values)}"
+
+
+async def checkpoint_sqlite() -> None:
+    """Copy a SQLite WAL back into the database file, for the worker to call between jobs.
+
+    A PASSIVE checkpoint waits for no one, and done here the web process's own automatic
+    checkpoint, which stalls every query queued on its one connection, rarely comes due.
+    Nothing happens on PostgreSQL.
+    """
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "sqlite":
+        await connection.execute_query("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 async def apply_migrations(database_url: str) -> None:

@@ -101,12 +101,19 @@ class Watch(Model):
     target_type = fields.CharEnumField(WatchTarget, max_length=12)
     target_id = fields.IntField()
     level = fields.CharEnumField(WatchLevel, max_length=10)
+    # For a thread: the notice of a new reply the member has not read yet. While it is
+    # unread, later replies add no other, and the worker skips this watcher without
+    # looking at their notifications. Reading it, or its deletion, clears this; the index
+    # keeps deleting notifications from scanning the watches.
+    unread_notification: fields.ForeignKeyNullableRelation["Notification"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Notification", related_name=False, null=True, on_delete=fields.SET_NULL, db_index=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "watch"
         unique_together = (("member_id", "target_type", "target_id"),)
-        indexes = (("target_type", "target_id", "level"),)
+        indexes = (("target_type", "target_id", "level", "unread_notification_id"),)
 
 
 class WatcherNotice(Model):

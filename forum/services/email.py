@@ -21,10 +21,12 @@ from email.utils import formataddr
 import aiosmtplib
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from forum.config import PROJECT_ROOT, Settings
+from forum.db import Parameters
 from models import (
     Delivery,
     Member,
@@ -33,7 +35,6 @@ from models import (
     NotificationPreference,
     OutboxMessage,
     OutboxState,
-    Watch,
     WatchLevel,
     WatchTarget,
 )
@@ -123,21 +124,30 @@ def default_delivery(kind: str) -> Delivery:
     return DEFAULT_DELIVERY.get(kind, Delivery.IN_APP)
 
 
-async def get_delivery(member_id: int, kind: str) -> Delivery:
-    """Return how ``kind`` reaches the member: their stored choice or the kind's default."""
-    stored = await NotificationPreference.filter(member_id=member_id, kind=kind).values_list(
-        "delivery", flat=True
+async def get_delivery(member_id: int, kind: str, *, thread_id: int | None = None) -> Delivery:
+    """Return how ``kind`` reaches the member: their stored choice or the kind's default.
+
+    With ``thread_id``, a thread the member muted gives ``OFF``. Either way it is one query.
+    """
+    if thread_id is None:
+        stored = await NotificationPreference.filter(member_id=member_id, kind=kind).values_list(
+            "delivery", flat=True
+        )
+        return Delivery(stored[0]) if stored else default_delivery(kind)
+
+    connection = connections.get("default")
+    mark = Parameters(connection.capabilities.dialect)
+    rows = await connection.execute_query_dict(
+        "SELECT (SELECT delivery FROM notification_preference "
+        f"WHERE member_id = {mark(member_id)} AND kind = {mark(kind)}) AS delivery, "
+        f"EXISTS (SELECT 1 FROM watch WHERE member_id = {mark(member_id)} "
+        f"AND target_type = {mark(WatchTarget.THREAD.value)} AND target_id = {mark(thread_id)} "
+        f"AND level = {mark(WatchLevel.MUTED.value)}) AS muted",
+        mark.values,
     )
-    return Delivery(stored[0]) if stored else default_delivery(kind)
-
-
-async def is_thread_muted(member_id: int, thread_id: int) -> bool:
-    return await Watch.filter(
-        member_id=member_id,
-        target_type=WatchTarget.THREAD,
-        target_id=thread_id,
-        level=WatchLevel.MUTED,
-    ).exists()
+    if rows[0]["muted"]:
+        return Delivery.OFF
+    return Delivery(rows[0]["delivery"]) if rows[0]["delivery"] else default_delivery(kind)
 
 
 def receives_email(member: Member) -> bool:
@@ -148,7 +158,7 @@ def receives_email(member: Member) -> bool:
 
 
 async def do_email_notification(notification) -> OutboxMessage | None:
-    """Queue the email for a stored notification, in the caller's transaction.
+    """Queue the email for a notification stored in the caller's transaction.
 
     Returns None when the member has no address, was imported, or is erased or rejected.
     Suspended members still get email, so that they hear about their suspension.
@@ -170,6 +180,7 @@ async def do_email_notification(notification) -> OutboxMessage | None:
         template=notification.kind,
         context=context,
         idempotency_key=f"notification:{notification.id}",
+        new_key=True,
     )
 
 
@@ -285,13 +296,15 @@ async def do_queue_email(
     template: str,
     context: dict,
     idempotency_key: str,
+    new_key: bool = False,
 ) -> OutboxMessage | None:
     """Store one email in the outbox, with unsubscribe links for ``kind``.
 
     Call inside the transaction of the change it reports. A second call with the same
-    ``idempotency_key`` stores nothing and returns None.
+    ``idempotency_key`` stores nothing and returns None. ``new_key`` says the key names a
+    row created in this transaction, so it cannot have been used and is not looked up.
     """
-    if await OutboxMessage.filter(idempotency_key=idempotency_key).exists():
+    if not new_key and await OutboxMessage.filter(idempotency_key=idempotency_key).exists():
         return None
     try:
         message = _outbox_row(

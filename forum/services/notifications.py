@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, can, require
 from forum.services import email
 from forum.services.browsing import decode_cursor, encode_cursor
-from models import Delivery, Member, Notification, NotificationKind, ThreadState
+from models import Delivery, Member, Notification, NotificationKind, ThreadState, Watch
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,7 @@ async def do_notify(
     if actor_id is not None and member_id == actor_id:
         return
     # A muted thread sends nothing, and a kind turned off is not stored at all.
-    if thread_id is not None and await email.is_thread_muted(member_id, thread_id):
-        return
-    delivery = await email.get_delivery(member_id, str(kind))
+    delivery = await email.get_delivery(member_id, str(kind), thread_id=thread_id)
     if delivery == Delivery.OFF:
         return
 
@@ -141,17 +140,24 @@ async def do_mark_read(member: Member, notification_id: int) -> Notification | N
 
     if notification.read_at is None:
         notification.read_at = datetime.now(UTC)
-        await Notification.filter(id=notification.id, read_at__isnull=True).update(
-            read_at=notification.read_at
-        )
+        async with in_transaction():
+            await Notification.filter(id=notification.id, read_at__isnull=True).update(
+                read_at=notification.read_at
+            )
+            # Read, it no longer stands for the thread's next replies (see Watch).
+            await Watch.filter(unread_notification_id=notification.id).update(unread_notification_id=None)
     return notification
 
 
 async def do_mark_all_read(member: Member) -> int:
     """Mark every unread notification of the member read; return how many changed."""
     require(member, Action.MARK_NOTIFICATIONS_READ)
-    changed = await Notification.filter(member_id=member.id, read_at__isnull=True).update(
-        read_at=datetime.now(UTC)
-    )
+    async with in_transaction():
+        changed = await Notification.filter(member_id=member.id, read_at__isnull=True).update(
+            read_at=datetime.now(UTC)
+        )
+        await Watch.filter(member_id=member.id, unread_notification_id__isnull=False).update(
+            unread_notification_id=None
+        )
     logger.info("notifications marked read", extra={"member_id": member.id, "count": changed})
     return changed

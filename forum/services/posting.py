@@ -13,11 +13,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, require
+from forum.db import Parameters
 from forum.errors import ForumError, ValidationFailed
 from forum.markdown import RENDERER_VERSION, MarkdownError, render_markdown
 from forum.services import live, privacy, rate_limits, watches, writing
@@ -326,11 +328,11 @@ async def _find_recent_twin(member: Member, thread: Thread, body: str, reply_to_
     latest = await (
         Post.filter(author_id=member.id, thread_id=thread.id, created_at__gte=datetime.now(UTC) - TWIN_REPLY_WINDOW)
         .order_by("-created_at")
-        .select_related("thread")
         .first()
     )
     if latest is None or latest.source != body or latest.reply_to_id != reply_to_id or latest.number == 1:
         return None
+    latest.thread = thread
     return latest
 
 
@@ -345,15 +347,13 @@ async def _save_reply(
 ) -> Post:
     now = datetime.now(UTC)
     async with in_transaction():
-        # The UPDATE takes the row lock first, so concurrent replies get distinct numbers.
+        # Taking the number locks the thread row first, so concurrent replies differ.
         # A held post takes its number but does not show in lists as the latest activity,
         # which would tell everyone who wrote something now waiting for a moderator.
-        latest = {} if held_kinds else {"last_activity_at": now, "last_poster_id": member.id}
-        await Thread.filter(id=thread.id).update(post_count=F("post_count") + 1, **latest)
-        post_count = await Thread.filter(id=thread.id).values_list("post_count", flat=True)
+        number = await _take_post_number(thread, None if held_kinds else (now, member.id))
         post = await Post.create(
             thread_id=thread.id,
-            number=post_count[0],
+            number=number,
             author=member,
             reply_to_id=reply_to_id,
             source=body,
@@ -372,6 +372,24 @@ async def _save_reply(
         if not held_kinds:
             await watches.do_queue_watcher_notices(post)
     return post
+
+
+async def _take_post_number(thread: Thread, activity: tuple[datetime, int] | None) -> int:
+    """Count one more post in the thread and return its number, in one statement.
+
+    ``activity`` is the time and writer to show as the thread's latest, or None to leave it.
+    The UPDATE takes the row lock, so replies saved at once get distinct numbers.
+    """
+    connection = connections.get("default")
+    mark = Parameters(connection.capabilities.dialect)
+    latest = ""
+    if activity is not None:
+        latest = f", last_activity_at = {mark(activity[0])}, last_poster_id = {mark(activity[1])}"
+    rows = await connection.execute_query_dict(
+        f"UPDATE thread SET post_count = post_count + 1{latest} WHERE id = {mark(thread.id)} RETURNING post_count",
+        mark.values,
+    )
+    return rows[0]["post_count"]
 
 
 async def do_edit_post(

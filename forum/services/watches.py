@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from forum.auth.policy import Action, can, require
+from forum.db import Parameters
 from forum.errors import ValidationFailed
 from forum.services import email, live
 from models import (
@@ -82,17 +83,19 @@ async def _check_target(member: Member, target_type: str, target_id: int) -> Non
 
 
 async def do_watch_own_post(member: Member, thread_id: int) -> None:
-    """Watch a thread the member started or replied to, keeping any level they chose before."""
-    exists = await Watch.filter(
-        member_id=member.id, target_type=WatchTarget.THREAD, target_id=thread_id
-    ).exists()
-    if not exists:
-        await Watch.create(
-            member_id=member.id,
-            target_type=WatchTarget.THREAD,
-            target_id=thread_id,
-            level=WatchLevel.WATCHING,
-        )
+    """Watch a thread the member started or replied to, keeping any level they chose before.
+
+    One statement, as it runs inside every reply's transaction.
+    """
+    connection = _connection()
+    mark = Parameters(connection.capabilities.dialect)
+    await connection.execute_query(
+        "INSERT INTO watch (member_id, target_type, target_id, level, created_at) VALUES "
+        f"({mark(member.id)}, {mark(WatchTarget.THREAD.value)}, {mark(thread_id)}, "
+        f"{mark(WatchLevel.WATCHING.value)}, {mark(datetime.now(UTC))}) "
+        "ON CONFLICT (member_id, target_type, target_id) DO NOTHING",
+        mark.values,
+    )
 
 
 async def do_queue_watcher_notices(post: Post) -> None:
@@ -158,7 +161,7 @@ async def _claim_notices(limit: int) -> tuple[int, list[Post]]:
     """
     connection = _connection()
     dialect = connection.capabilities.dialect
-    mark = _Parameters(dialect)
+    mark = Parameters(dialect)
     # On PostgreSQL, workers running at once take different notices instead of queueing
     # for the same rows. SQLite has one writer at a time anyway.
     skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
@@ -262,21 +265,6 @@ def _watcher_conditions(member: Member, thread: Thread, post: Post, kind: str, t
     return where, delivery
 
 
-class _Parameters:
-    """Collect query parameters, naming them as the connected database expects."""
-
-    def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
-        self.values: list = []
-
-    def __call__(self, value, cast: str = "") -> str:
-        """Add a parameter and return its placeholder, cast to ``cast`` on PostgreSQL if given."""
-        self.values.append(value)
-        if self.dialect != "postgres":
-            return "?"
-        return f"${len(self.values)}::{cast}" if cast else f"${len(self.values)}"
-
-
 def _connection():
     from tortoise import connections
 
@@ -285,7 +273,7 @@ def _connection():
 
 async def _load_watchers(member, thread, post, kind, targets, *, email_only: bool) -> list[Member]:
     connection = _connection()
-    mark = _Parameters(connection.capabilities.dialect)
+    mark = Parameters(connection.capabilities.dialect)
     where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
     if email_only:
         delivery_condition = f"{delivery} = {mark(email.Delivery.EMAIL.value)}"
@@ -304,7 +292,7 @@ async def _load_watchers(member, thread, post, kind, targets, *, email_only: boo
 async def _insert_watcher_notifications(member, thread, post, kind, targets, text) -> int:
     connection = _connection()
     dialect = connection.capabilities.dialect
-    mark = _Parameters(dialect)
+    mark = Parameters(dialect)
     # In a SELECT list PostgreSQL cannot infer a parameter's type from its column, so each is cast.
     columns = (
         f"{mark(str(kind), 'text')}, {mark(member.id, 'integer')}, {mark(thread.id, 'integer')}, "
@@ -314,18 +302,28 @@ async def _insert_watcher_notifications(member, thread, post, kind, targets, tex
     where, delivery = _watcher_conditions(member, thread, post, kind, targets, mark)
     # Placeholders are numbered in the order they are marked, which must be their order here.
     where += f" AND {delivery} <> {mark(email.Delivery.OFF.value)}"
-    if kind == NotificationKind.WATCHED_REPLY:
+    replies = kind == NotificationKind.WATCHED_REPLY
+    if replies:
         # One unread notice per watched thread is enough: it leads to the first new reply,
         # and the thread page shows the rest. A busy thread neither floods the list nor
-        # writes a row per watcher for every reply.
-        where += (
-            " AND NOT EXISTS (SELECT 1 FROM notification u WHERE u.member_id = w.member_id "
-            f"AND u.read_at IS NULL AND u.kind = {mark(str(kind))} AND u.thread_id = {mark(thread.id)})"
-        )
+        # writes a row per watcher for every reply, and the index skips those watchers.
+        where += " AND w.unread_notification_id IS NULL"
     sql = (
         "INSERT INTO notification (member_id, kind, actor_id, thread_id, post_id, text, data, created_at) "
         f"SELECT DISTINCT w.member_id, {columns} FROM watch w JOIN member m ON m.id = w.member_id "
-        f"WHERE {where}"
+        f"WHERE {where} RETURNING member_id"
     )
-    count, _ = await connection.execute_query(sql, mark.values)
+    # Counted from the rows returned: asyncpg reports no row count for an INSERT ... SELECT.
+    count = len(await connection.execute_query_dict(sql, mark.values))
+    if replies and count:
+        mark = Parameters(dialect)
+        await connection.execute_query(
+            "UPDATE watch SET unread_notification_id = (SELECT n.id FROM notification n "
+            f"WHERE n.post_id = {mark(post.id)} AND n.member_id = watch.member_id AND n.kind = {mark(str(kind))}) "
+            f"WHERE target_type = {mark(WatchTarget.THREAD.value)} AND target_id = {mark(thread.id)} "
+            f"AND level = {mark(WatchLevel.WATCHING.value)} AND unread_notification_id IS NULL "
+            f"AND member_id IN (SELECT member_id FROM notification WHERE post_id = {mark(post.id)} "
+            f"AND kind = {mark(str(kind))})",
+            mark.values,
+        )
     return count

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from forum.config import Settings
+from forum.db import checkpoint_sqlite
 from forum.services import digests, email, live, page_cache, watches
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
         # Before the digests, which list these notifications, and the outbox, which sends
         # the emails to watchers in the same pass.
         await send_watcher_notices()
+        await checkpoint_sqlite()
         if datetime.now(UTC) >= next_schedule:
             await run_scheduled_jobs()
             next_schedule = datetime.now(UTC) + timedelta(seconds=options.schedule_seconds)

@@ -1,12 +1,11 @@
 """Watch levels: who hears about replies and new threads, and muting."""
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
 from forum.errors import NotFound, ValidationFailed
-from forum.services import watches
+from forum.services import notifications, watches
 from models import (
     Notification,
     NotificationPreference,
@@ -208,7 +207,8 @@ async def test_two_senders_notify_each_watcher_once():
     for watcher in watchers:
         await make_reply(thread, author=watcher)
     await _send()
-    await Notification.all().update(read_at=datetime.now(UTC))
+    for watcher in watchers:
+        await notifications.do_mark_all_read(watcher)
     new_ids = [(await make_reply(thread)).id for _ in range(6)]
 
     counts = await asyncio.gather(*(watches.do_send_watcher_notices(2) for _ in range(4)))
@@ -231,13 +231,47 @@ async def test_unread_watched_reply_stands_for_later_ones():
     unread = await Notification.filter(member=watcher, kind="watched_reply").values_list("post_id", flat=True)
     assert unread == [first.id]
 
-    await Notification.filter(member=watcher).update(read_at=datetime.now(UTC))
+    (notice,) = await Notification.filter(member=watcher, kind="watched_reply")
+    await notifications.do_mark_read(watcher, notice.id)
     later = await make_reply(thread)
     await _send()
     notified = await Notification.filter(member=watcher, kind="watched_reply").order_by("id").values_list(
         "post_id", flat=True
     )
     assert notified == [first.id, later.id]
+
+
+async def test_deleted_notice_lets_the_next_reply_notify():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await make_reply(thread)
+    await _send()
+    await Notification.filter(member=watcher, kind="watched_reply").delete()
+
+    later = await make_reply(thread)
+    await _send()
+
+    notified = await Notification.filter(member=watcher, kind="watched_reply").values_list("post_id", flat=True)
+    assert notified == [later.id]
+
+
+async def test_marking_all_read_lets_every_thread_notify_again():
+    watcher = await make_member()
+    threads = [await make_thread() for _ in range(2)]
+    for thread in threads:
+        await make_reply(thread, author=watcher)
+        await make_reply(thread)
+    await _send()
+    assert await Watch.filter(member=watcher, unread_notification_id__isnull=False).count() == 2
+
+    await notifications.do_mark_all_read(watcher)
+
+    assert not await Watch.filter(member=watcher, unread_notification_id__isnull=False).exists()
+    for thread in threads:
+        await make_reply(thread)
+    await _send()
+    assert await Notification.filter(member=watcher, kind="watched_reply", read_at__isnull=True).count() == 2
 
 
 async def test_failing_notice_is_dropped_and_the_rest_sent(monkeypatch, caplog):
