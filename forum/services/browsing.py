@@ -202,28 +202,34 @@ async def _attach_unseen_counts(threads: list[Thread]) -> None:
         thread.unseen_posts = counts.get(thread.id, 0)
 
 
-async def access_thread(member: Member | None, thread_id: int, *, people: bool = True) -> Thread:
+async def access_thread(member: Member | None, thread_id: int, *, for_page: bool = True) -> Thread:
     """Return a thread the member may see, or raise NotFound (missing and hidden alike).
 
-    Its skill area and audience roles come from the taxonomy. With ``people=False`` the
-    author and the moderator who set slow mode are not loaded, for a write that shows no
-    page; :func:`load_thread_people` loads them if one is shown after all.
+    For a page it comes with its author, the moderator who set slow mode, its skill area and
+    its audience roles. With ``for_page=False`` only the thread row is read, for a write
+    that shows no page; :func:`load_thread_page_parts` adds the rest if one is shown after all.
     """
     query = Thread.filter(id=thread_id)
-    if people:
+    if for_page:
         query = query.select_related("author", "slow_mode_by")
     thread = await query.first()
     if thread is None or not can(member, Action.VIEW_THREAD, thread):
         raise NotFound()
-    taxonomy = await get_taxonomy()
-    thread.skill_area = next(area for area in taxonomy.skill_areas if area.id == thread.skill_area_id)
-    await _attach_roles([thread], taxonomy.roles)
+    if for_page:
+        await _attach_taxonomy(thread)
     return thread
 
 
-async def load_thread_people(thread: Thread) -> None:
-    """Load the author and slow-mode moderator of a thread from ``access_thread(people=False)``."""
+async def load_thread_page_parts(thread: Thread) -> None:
+    """Load what a page shows of a thread from ``access_thread(for_page=False)``."""
     await thread.fetch_related("author", "slow_mode_by")
+    await _attach_taxonomy(thread)
+
+
+async def _attach_taxonomy(thread: Thread) -> None:
+    taxonomy = await get_taxonomy()
+    thread.skill_area = next(area for area in taxonomy.skill_areas if area.id == thread.skill_area_id)
+    await _attach_roles([thread], taxonomy.roles)
 
 
 async def _attach_roles(threads: list[Thread], roles: list[Role]) -> None:

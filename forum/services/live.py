@@ -353,19 +353,16 @@ async def _publish(channel: str, data: dict) -> None:
         )
 
 
-async def announce_post(post) -> None:
-    """Tell open streams that ``post`` was added, and tell members it notified.
+async def announce_post(post, member_ids: Iterable[int]) -> None:
+    """Tell open streams that ``post`` was added, and tell the members it notified.
 
     Call after the transaction that created the post has committed, so that a stream
-    reading the database finds it. Reads the post's notifications in one query.
+    reading the database finds it. ``member_ids`` are the members notified about it then.
     """
     if _broker is None:
         return
 
-    from models import Notification
-
     await _publish(thread_channel(post.thread_id), {"kind": "post", "number": post.number})
-    member_ids = await Notification.filter(post_id=post.id).values_list("member_id", flat=True)
     await announce_unread(member_ids)
 
 

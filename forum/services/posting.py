@@ -298,7 +298,7 @@ async def do_reply(
     html = await writing.add_thread_titles(html, base_url=base_url)
 
     try:
-        post = await _save_reply(member, thread, body, html, reply_to_id, held_kinds, key)
+        post, notified = await _save_reply(member, thread, body, html, reply_to_id, held_kinds, key)
     except IntegrityError:
         # A twin of this submission committed first: the unique key on form_submission.
         earlier = await _find_submission(member, key)
@@ -310,7 +310,7 @@ async def do_reply(
         "post created", extra={"thread_id": thread.id, "post_id": post.id, "member_id": member.id}
     )
     # After the commit, so that open streams reading the database find the post.
-    await live.announce_post(post)
+    await live.announce_post(post, notified)
     return post
 
 
@@ -325,15 +325,18 @@ async def _find_recent_twin(member: Member, thread: Thread, body: str, reply_to_
     members' pages are never stored by the browser, while the browser refills the text. The
     same text in the same thread moments later is that repeat, not a new reply.
     """
+    since = datetime.now(UTC) - TWIN_REPLY_WINDOW
     latest = await (
-        Post.filter(author_id=member.id, thread_id=thread.id, created_at__gte=datetime.now(UTC) - TWIN_REPLY_WINDOW)
+        Post.filter(author_id=member.id, thread_id=thread.id, created_at__gte=since)
         .order_by("-created_at")
-        .first()
+        .limit(1)
+        .values("id", "source", "reply_to_id", "number")
     )
-    if latest is None or latest.source != body or latest.reply_to_id != reply_to_id or latest.number == 1:
+    if not latest or latest[0]["source"] != body or latest[0]["reply_to_id"] != reply_to_id or latest[0]["number"] == 1:
         return None
-    latest.thread = thread
-    return latest
+    twin = await Post.get(id=latest[0]["id"])
+    twin.thread = thread
+    return twin
 
 
 async def _save_reply(
@@ -344,7 +347,8 @@ async def _save_reply(
     reply_to_id: int | None,
     held_kinds: list[str],
     key: str | None,
-) -> Post:
+) -> tuple[Post, list[int]]:
+    """Store the reply and what goes with it; return it and the members it notified."""
     now = datetime.now(UTC)
     async with in_transaction():
         # Taking the number locks the thread row first, so concurrent replies differ.
@@ -367,11 +371,11 @@ async def _save_reply(
         await _store_revision(post, member)
         if held_kinds:
             await privacy.do_hold_post(member, post, held_kinds, opens_thread=False)
-        await writing.do_after_post(member, thread, post)
+        notified = await writing.do_after_post(member, thread, post)
         await watches.do_watch_own_post(member, thread.id)
         if not held_kinds:
             await watches.do_queue_watcher_notices(post)
-    return post
+    return post, notified
 
 
 async def _take_post_number(thread: Thread, activity: tuple[datetime, int] | None) -> int:

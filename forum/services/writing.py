@@ -148,12 +148,13 @@ async def add_thread_titles(post_html: str, *, base_url: str = "") -> str:
 
 async def do_after_post(
     member: Member, thread: Thread | None, post: Post, *, previous_html: str | None = None
-) -> None:
+) -> list[int]:
     """Delete the writer's draft after a reply, and notify the people the post concerns.
 
     Call inside the transaction that stores ``post``. ``previous_html`` is the post's HTML
     before an edit, and None for a new post. A post held for a moderator's review sends no
     notification, so the code that publishes it must call :func:`do_notify_about_post`.
+    Returns the members the post may have notified, as :func:`do_notify_about_post` does.
     """
     if previous_html is None and post.number > 1:
         await Draft.filter(member_id=member.id, thread_id=post.thread_id).delete()
@@ -162,20 +163,21 @@ async def do_after_post(
         # The edit may have been held by an UPDATE that left this object as it was.
         is_held = await Post.filter(id=post.id, held_for_review=True).exists()
     if is_held:
-        return
+        return []
 
-    await do_notify_about_post(member, thread, post, previous_html=previous_html)
+    return await do_notify_about_post(member, thread, post, previous_html=previous_html)
 
 
 async def do_notify_about_post(
     member: Member, thread: Thread | None, post: Post, *, previous_html: str | None = None
-) -> None:
-    """Notify the people a new or edited post by ``member`` concerns.
+) -> list[int]:
+    """Notify the people a new or edited post by ``member`` concerns; return their ids.
 
     A new post notifies the question's author and the author of the post it replies to.
     Both new and edited posts notify the members they mention, an edit only those it newly
     mentions. Each member gets at most one notification per post, and the writer none.
     ``thread`` may be None for an edit, and is then read only if the edit mentions someone new.
+    The ids include members whose preferences or mutes then stored nothing for them.
     """
     recipients: dict[int, tuple[str, str]] = {}
     handles = find_mentions(post.html)
@@ -184,7 +186,7 @@ async def do_notify_about_post(
         handles = [handle for handle in handles if handle not in already]
     if thread is None:
         if not handles:
-            return
+            return []
         thread = await Thread.get(id=post.thread_id)
 
     for mentioned in await _mentionable_members(handles[:MAX_MENTIONS], thread):
@@ -218,6 +220,7 @@ async def do_notify_about_post(
         await do_notify(
             recipient_id, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
         )
+    return list(recipients)
 
 
 async def _mentionable_members(handles: list[str], thread: Thread) -> list[Member]:

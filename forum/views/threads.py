@@ -166,7 +166,7 @@ async def new_thread():
 @blueprint.post("/threads/<int:thread_id>/reply")
 async def post_reply(thread_id: int):
     """Add a reply to a thread."""
-    thread = await browsing.access_thread(g.member, thread_id, people=False)
+    thread = await browsing.access_thread(g.member, thread_id, for_page=False)
     form = await request.form
     body = form.get("body", "")
     reply_to = None
@@ -184,7 +184,7 @@ async def post_reply(thread_id: int):
         rate_limits.release_allowance()
         return redirect(_post_url(thread, repeat.post), 303)
     except ValidationFailed as failure:
-        await browsing.load_thread_people(thread)
+        await browsing.load_thread_page_parts(thread)
         posts, next_after = await browsing.list_posts(thread, g.member)
         extras = await qa.get_thread_extras(g.member, thread, posts)
         extras.quoted_post_id = reply_to.id if reply_to else None
