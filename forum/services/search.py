@@ -631,10 +631,11 @@ async def search_posts(request: SearchRequest) -> SearchPage:
         sql = _sqlite_search_sql(request, parameters)
 
     rows = await _fetch(sql, parameters.values)
-    results = [_result(row) for row in rows]
-    has_next = len(results) > RESULTS_PER_PAGE and request.page < MAX_PAGES
+    # The row past the page only tells whether another page follows: it needs no snippet.
+    results = [_result(row) for row in rows[:RESULTS_PER_PAGE]]
+    has_next = len(rows) > RESULTS_PER_PAGE and request.page < MAX_PAGES
     logger.debug("search run", extra={"results": len(results), "page": request.page})
-    return SearchPage(request=request, results=results[:RESULTS_PER_PAGE], has_next=has_next)
+    return SearchPage(request=request, results=results, has_next=has_next)
 
 
 @dataclass(frozen=True)
