@@ -21,7 +21,7 @@ MODEL_MODULES = ["models"]
 # The page cache is 32 MiB (negative means KiB), and the file is not memory-mapped. Mapped
 # pages count in the worker's resident memory, which took it to 240 MB under load at
 # 1,000,000 posts. Reading without the map measured the same speed.
-# SQLite copies the WAL back into the database (a checkpoint, with an fsync) once it holds
+# SQLite copies the WAL back into the database (a checkpoint, with an fsync) once it reaches
 # wal_autocheckpoint pages. At the default of 1,000 a reply to a watched thread triggered
 # one every second reply; at 10,000 a page written by many replies is copied back once.
 # Tortoise caps the WAL file at 16 KB after each checkpoint, so it had to grow again every
