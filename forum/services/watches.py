@@ -129,31 +129,34 @@ async def do_send_watcher_notices(limit: int = NOTICE_BATCH) -> int:
         logger.exception("watcher notices failed as a batch, so they are sent one at a time")
         return await _send_one_at_a_time(limit)
     await _announce_unread(posts)
-    return claimed
+    return len(claimed)
 
 
 async def _send_one_at_a_time(limit: int) -> int:
     handled = 0
     while handled < limit:
+        claimed: list[int] = []
         try:
             async with in_transaction():
                 claimed, posts = await _claim_notices(1)
                 for post in posts:
                     await _notify_watchers(post.author, post.thread, post)
         except Exception:
-            logger.exception("watcher notice dropped after failing on its own")
-            async with in_transaction():
-                claimed, posts = await _claim_notices(1)
+            logger.exception("watcher notice dropped after failing on its own", extra={"post_ids": claimed})
+            if not claimed:
+                # The claim itself failed, so there is nothing known to drop: try next poll.
+                return handled
+            await WatcherNotice.filter(post_id__in=claimed).delete()
             posts = []
         if not claimed:
             break
         await _announce_unread(posts)
-        handled += claimed
+        handled += len(claimed)
     return handled
 
 
-async def _claim_notices(limit: int) -> tuple[int, list[Post]]:
-    """Delete up to ``limit`` of the oldest notices; return how many, and their posts still shown.
+async def _claim_notices(limit: int) -> tuple[list[int], list[Post]]:
+    """Delete up to ``limit`` of the oldest notices; return their post ids, and the posts still shown.
 
     The DELETE comes first, so that on SQLite the transaction takes the write lock at once
     and cannot fail later for want of it. A post hidden or held since it was queued
@@ -170,12 +173,13 @@ async def _claim_notices(limit: int) -> tuple[int, list[Post]]:
         f"(SELECT id FROM watcher_notice ORDER BY id LIMIT {mark(limit)}{skip_locked}) RETURNING post_id",
         mark.values,
     )
-    if not rows:
-        return 0, []
-    posts = await Post.filter(
-        id__in=[row["post_id"] for row in rows], is_hidden=False, held_for_review=False
-    ).select_related("thread", "author").order_by("id")
-    return len(rows), list(posts)
+    post_ids = [row["post_id"] for row in rows]
+    if not post_ids:
+        return [], []
+    posts = await Post.filter(id__in=post_ids, is_hidden=False, held_for_review=False).select_related(
+        "thread", "author"
+    ).order_by("id")
+    return post_ids, list(posts)
 
 
 async def _announce_unread(posts: list[Post]) -> None:
