@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from forum.db import Parameters
 from forum.errors import ForumError, ValidationFailed
 from forum.markdown import markdown_to_text
 from forum.services.browsing import POSTS_PER_PAGE, Taxonomy
@@ -414,42 +415,27 @@ RESULT_JOINS = """
 """
 
 
-class _Parameters:
-    """Collect bound values and return the placeholder for each, in the database's style."""
-
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
-        self.values: list = []
-
-    def add(self, value) -> str:
-        if not self.postgres and isinstance(value, datetime):
-            # Tortoise stores SQLite datetimes as str(datetime), so compare text with text.
-            value = str(value)
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-
-def _filter_sql(request: SearchRequest, parameters: _Parameters) -> str:
+def _filter_sql(request: SearchRequest, parameters: Parameters) -> str:
     clauses = [VISIBLE_SQL]
     if request.skill_area_ids:
-        marks = ", ".join(parameters.add(area_id) for area_id in request.skill_area_ids)
+        marks = ", ".join(parameters(area_id) for area_id in request.skill_area_ids)
         clauses.append(f"thread.skill_area_id IN ({marks})")
     if request.role_id is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM thread_role WHERE thread_role.thread_id = thread.id "
-            f"AND thread_role.role_id = {parameters.add(request.role_id)})"
+            f"AND thread_role.role_id = {parameters(request.role_id)})"
         )
     if request.solved:
         clauses.append("thread.state = 'solved'")
     if request.author:
         clauses.append(
             "post.author_id IN (SELECT id FROM member WHERE lower(member.handle) = "
-            f"{parameters.add(request.author)})"
+            f"{parameters(request.author)})"
         )
     if request.posted_from:
-        clauses.append(f"post.created_at >= {parameters.add(request.posted_from)}")
+        clauses.append(f"post.created_at >= {parameters(request.posted_from)}")
     if request.posted_until:
-        clauses.append(f"post.created_at < {parameters.add(request.posted_until)}")
+        clauses.append(f"post.created_at < {parameters(request.posted_until)}")
     return " AND ".join(clauses)
 
 
@@ -457,15 +443,15 @@ def _is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-def _sqlite_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
-    match = parameters.add(request.query.fts5_expression())
+def _sqlite_search_sql(request: SearchRequest, parameters: Parameters) -> str:
+    match = parameters(request.query.fts5_expression())
     filters = _filter_sql(request, parameters)
-    candidates = parameters.add(RANK_CANDIDATES)
-    limit = parameters.add(RESULTS_PER_PAGE + 1)
-    offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
+    candidates = parameters(RANK_CANDIDATES)
+    limit = parameters(RESULTS_PER_PAGE + 1)
+    offset = parameters((request.page - 1) * RESULTS_PER_PAGE)
     # Snippets are made only for the page of results, so the ranked ids are chosen first
     # and the index is matched again for just those rows.
-    again = parameters.add(request.query.fts5_expression())
+    again = parameters(request.query.fts5_expression())
     return f"""
         SELECT {RESULT_COLUMNS}, ranked.score AS score,
                highlight(search_fts, 0, char(2), char(3)) AS title_marked,
@@ -494,19 +480,19 @@ def _sqlite_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
 HEADLINE_OPTIONS = f'StartSel="{MARK_START}", StopSel="{MARK_END}", HighlightAll=true'
 
 
-def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str:
+def _postgres_search_sql(request: SearchRequest, parameters: Parameters) -> str:
     # The tsqueries are written out where they are used, not in a CTE, so that PostgreSQL
     # plans with the words themselves and estimates from column statistics how many match.
-    query = f"websearch_to_tsquery('english', {parameters.add(request.query.websearch_text())})"
+    query = f"websearch_to_tsquery('english', {parameters(request.query.websearch_text())})"
     # ts_rank scores a query with a NOT close to zero, so rank by the wanted terms alone.
-    rank_text = parameters.add(request.query.without_exclusions().websearch_text())
+    rank_text = parameters(request.query.without_exclusions().websearch_text())
     rank_query = f"websearch_to_tsquery('english', {rank_text})"
     filters = _filter_sql(request, parameters)
-    candidates = parameters.add(RANK_CANDIDATES)
+    candidates = parameters(RANK_CANDIDATES)
     matching = _postgres_matching_sql(request.query, query, filters, candidates, parameters)
-    limit = parameters.add(RESULTS_PER_PAGE + 1)
-    offset = parameters.add((request.page - 1) * RESULTS_PER_PAGE)
-    options = parameters.add(HEADLINE_OPTIONS)
+    limit = parameters(RESULTS_PER_PAGE + 1)
+    offset = parameters((request.page - 1) * RESULTS_PER_PAGE)
+    options = parameters(HEADLINE_OPTIONS)
 
     # ts_headline parses the text again, so it runs only for the page of results.
     return f"""
@@ -527,7 +513,7 @@ def _postgres_search_sql(request: SearchRequest, parameters: _Parameters) -> str
 
 
 def _postgres_matching_sql(
-    parsed: ParsedQuery, query: str, filters: str, candidates: str, parameters: _Parameters
+    parsed: ParsedQuery, query: str, filters: str, candidates: str, parameters: Parameters
 ) -> str:
     """Return the SQL for the newest matching posts: ``id`` and ``document`` columns.
 
@@ -547,7 +533,7 @@ def _postgres_matching_sql(
             LIMIT {candidates}
         """
 
-    words = parameters.add(parsed.words_only().websearch_text())
+    words = parameters(parsed.words_only().websearch_text())
     # NOTE: a phrase whose words appear together in more than PHRASE_SCAN_LIMIT newer posts
     # is not found in older ones. SQLite's index stores positions and has no such limit.
     return f"""
@@ -559,7 +545,7 @@ def _postgres_matching_sql(
             JOIN thread ON thread.id = post.thread_id
             WHERE post_search.document @@ websearch_to_tsquery('english', {words}) AND {filters}
             ORDER BY post_search.post_id DESC
-            LIMIT {parameters.add(PHRASE_SCAN_LIMIT)}
+            LIMIT {parameters(PHRASE_SCAN_LIMIT)}
         ) AS wide
         WHERE wide.document @@ {query}
         ORDER BY wide.id DESC
@@ -624,7 +610,7 @@ async def _fetch(sql: str, values: list) -> list[dict]:
 async def search_posts(request: SearchRequest) -> SearchPage:
     """Return one page of visible posts matching the request, best first, in one query."""
     postgres = _is_postgres()
-    parameters = _Parameters(postgres)
+    parameters = Parameters("postgres" if postgres else "sqlite")
     if postgres:
         sql = _postgres_search_sql(request, parameters)
     else:
@@ -651,14 +637,14 @@ def _similar_words(title: str) -> list[str]:
 
 
 def _postgres_similar_sql(
-    words: list[str], typing_last_word: bool, limit: int, parameters: _Parameters
+    words: list[str], typing_last_word: bool, limit: int, parameters: Parameters
 ) -> str:
     lexemes = list(words)
     if typing_last_word:
         lexemes[-1] += ":*"
     # Words hold only letters and digits, so they carry no tsquery operators. The title
     # expression is the one the thread_title_search index was built on.
-    tsquery = f"to_tsquery('english', {parameters.add(' | '.join(lexemes))})"
+    tsquery = f"to_tsquery('english', {parameters(' | '.join(lexemes))})"
     title_vector = "to_tsvector('english'::regconfig, thread.title)"
     return f"""
         SELECT candidate.id, candidate.slug, candidate.title
@@ -668,20 +654,20 @@ def _postgres_similar_sql(
             JOIN post ON post.thread_id = thread.id AND post.number = 1
             WHERE {title_vector} @@ {tsquery} AND {VISIBLE_SQL}
             ORDER BY thread.id DESC
-            LIMIT {parameters.add(SIMILAR_CANDIDATES)}
+            LIMIT {parameters(SIMILAR_CANDIDATES)}
         ) AS candidate
         ORDER BY ts_rank(candidate.vector, {tsquery}) DESC, candidate.id DESC
-        LIMIT {parameters.add(limit)}
+        LIMIT {parameters(limit)}
     """
 
 
 def _sqlite_similar_sql(
-    words: list[str], typing_last_word: bool, limit: int, parameters: _Parameters
+    words: list[str], typing_last_word: bool, limit: int, parameters: Parameters
 ) -> str:
     strings = [_fts5_string((word,)) for word in words]
     if typing_last_word:
         strings[-1] += "*"
-    match = parameters.add("title : (" + " OR ".join(strings) + ")")
+    match = parameters("title : (" + " OR ".join(strings) + ")")
     # A title's score is how many of its words matched, counted from the highlight marks.
     # bm25 would first count every title holding each word, which costs more than the
     # whole suggestion is worth.
@@ -695,13 +681,13 @@ def _sqlite_similar_sql(
             JOIN thread ON thread.id = post.thread_id
             WHERE search_fts MATCH {match} AND {VISIBLE_SQL}
             ORDER BY search_fts.rowid DESC
-            LIMIT {parameters.add(SIMILAR_CANDIDATES)}
+            LIMIT {parameters(SIMILAR_CANDIDATES)}
         ) AS candidate
         JOIN post ON post.id = candidate.id
         JOIN thread ON thread.id = post.thread_id
         ORDER BY length(candidate.marked) - length(replace(candidate.marked, char(2), '')) DESC,
                  thread.id DESC
-        LIMIT {parameters.add(limit)}
+        LIMIT {parameters(limit)}
     """
 
 
@@ -719,7 +705,7 @@ async def list_similar_threads(title: str, *, limit: int = SIMILAR_LIMIT) -> lis
 
     typing_last_word = not title[-1].isspace()
     postgres = _is_postgres()
-    parameters = _Parameters(postgres)
+    parameters = Parameters("postgres" if postgres else "sqlite")
     if postgres:
         sql = _postgres_similar_sql(words, typing_last_word, limit, parameters)
     else:
