@@ -107,6 +107,9 @@ async def do_queue_watcher_notices(post: Post) -> None:
     await WatcherNotice.create(post_id=post.id)
 
 
+# The first key of PostgreSQL's advisory lock on a thread's watched-reply notices.
+WATCHED_REPLY_LOCK = 0x5752
+
 # Posts handled in one transaction by the worker. A batch holds SQLite's write lock, so it
 # stays small enough not to delay replies being saved meanwhile.
 NOTICE_BATCH = 10
@@ -165,13 +168,17 @@ async def _claim_notices(limit: int) -> tuple[list[int], list[Post]]:
     connection = _connection()
     dialect = connection.capabilities.dialect
     mark = Parameters(dialect)
-    # On PostgreSQL, workers running at once take different notices instead of queueing
-    # for the same rows. SQLite has one writer at a time anyway.
-    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
+    oldest = f"SELECT id FROM watcher_notice ORDER BY id LIMIT {mark(limit)}"
+    if dialect == "postgres":
+        # Workers running at once take different notices instead of queueing for the same
+        # rows. ARRAY(...) runs the choice once: as "id IN (...)" PostgreSQL may run it again
+        # for each row it deletes, and each run skips the rows the last one locked, so more
+        # than ``limit`` notices went. SQLite has one writer at a time anyway.
+        chosen = f"id = ANY(ARRAY({oldest} FOR UPDATE SKIP LOCKED))"
+    else:
+        chosen = f"id IN ({oldest})"
     rows = await connection.execute_query_dict(
-        "DELETE FROM watcher_notice WHERE id IN "
-        f"(SELECT id FROM watcher_notice ORDER BY id LIMIT {mark(limit)}{skip_locked}) RETURNING post_id",
-        mark.values,
+        f"DELETE FROM watcher_notice WHERE {chosen} RETURNING post_id", mark.values
     )
     post_ids = [row["post_id"] for row in rows]
     if not post_ids:
@@ -307,6 +314,14 @@ async def _insert_watcher_notifications(member, thread, post, kind, targets, tex
     # Placeholders are numbered in the order they are marked, which must be their order here.
     where += f" AND {delivery} <> {mark(email.Delivery.OFF.value)}"
     replies = kind == NotificationKind.WATCHED_REPLY
+    if replies and dialect == "postgres":
+        # Workers sending two replies of one thread at once would each find a watcher without
+        # an unread notice and both write one. This lock, held to the commit, makes the
+        # second wait for the first. SQLite has one writer at a time anyway.
+        lock = Parameters(dialect)
+        await connection.execute_query(
+            f"SELECT pg_advisory_xact_lock({lock(WATCHED_REPLY_LOCK)}, {lock(thread.id)})", lock.values
+        )
     if replies:
         # One unread notice per watched thread is enough: it leads to the first new reply,
         # and the thread page shows the rest. A busy thread neither floods the list nor

@@ -334,3 +334,13 @@ async def test_area_and_role_watcher_notified_once():
     await make_thread(skill_area="cin-census", roles=["la-leadership"])
 
     assert await _kinds(watcher) == ["new_thread"]
+
+
+async def test_sending_takes_no_more_notices_than_asked():
+    thread = await make_thread()
+    for _ in range(5):
+        await make_reply(thread)
+    queued = await WatcherNotice.all().count()
+
+    assert await watches.do_send_watcher_notices(2) == 2
+    assert await WatcherNotice.all().count() == queued - 2
