@@ -22,8 +22,8 @@ MODEL_MODULES = ["models"]
 # pages count in the worker's resident memory, which took it to 240 MB under load at
 # 1,000,000 posts. Reading without the map measured the same speed.
 # SQLite copies the WAL back into the database (a checkpoint, with an fsync) once it reaches
-# wal_autocheckpoint pages. At the default of 1,000 a reply to a watched thread triggered
-# one every second reply; at 10,000 a page written by many replies is copied back once.
+# wal_autocheckpoint pages. At the default of 1,000, replies to a watched thread triggered
+# one every second reply. At 10,000, a page that many replies wrote is copied back once.
 # Tortoise caps the WAL file at 16 KB after each checkpoint, so it had to grow again every
 # time; 64 MiB keeps the space.
 SQLITE_PRAGMAS = {

@@ -617,7 +617,7 @@ async def search_posts(request: SearchRequest) -> SearchPage:
         sql = _sqlite_search_sql(request, parameters)
 
     rows = await _fetch(sql, parameters.values)
-    # The row past the page only tells whether another page follows: it needs no snippet.
+    # The row past the page is there to show that another page follows, so it gets no snippet.
     results = [_result(row) for row in rows[:RESULTS_PER_PAGE]]
     has_next = len(rows) > RESULTS_PER_PAGE and request.page < MAX_PAGES
     logger.debug("search run", extra={"results": len(results), "page": request.page})
