@@ -6,7 +6,7 @@ new thread in it, ``normal`` notifies only what concerns the member directly (re
 them and mentions), and ``muted`` sends nothing about that thread at all.
 
 Watchers hear of a post from the worker: saving the post queues a ``WatcherNotice``, and
-the worker writes the notifications and emails within seconds.
+the worker writes the notifications and emails at its next poll (every 2 seconds by default).
 """
 
 import logging
@@ -110,8 +110,8 @@ async def do_queue_watcher_notices(post: Post) -> None:
 # The first key of PostgreSQL's advisory lock on a thread's watched-reply notices.
 WATCHED_REPLY_LOCK = 0x5752
 
-# Posts handled in one transaction by the worker. A batch holds SQLite's write lock, so it
-# stays small enough not to delay replies being saved meanwhile.
+# Posts handled in one transaction by the worker. A batch keeps SQLite's write lock until
+# it commits, so it stays small enough not to delay replies saved meanwhile.
 NOTICE_BATCH = 10
 
 
@@ -147,7 +147,7 @@ async def _send_one_at_a_time(limit: int) -> int:
         except Exception:
             logger.exception("watcher notice dropped after failing on its own", extra={"post_ids": claimed})
             if not claimed:
-                # The claim itself failed, so there is nothing known to drop: try next poll.
+                # The claim itself failed, so no notice is known to drop. The next poll tries again.
                 return handled
             await WatcherNotice.filter(post_id__in=claimed).delete()
             posts = []
@@ -161,8 +161,8 @@ async def _send_one_at_a_time(limit: int) -> int:
 async def _claim_notices(limit: int) -> tuple[list[int], list[Post]]:
     """Delete up to ``limit`` of the oldest notices; return their post ids, and the posts still shown.
 
-    The DELETE comes first, so that on SQLite the transaction takes the write lock at once
-    and cannot fail later for want of it. A post hidden or held since it was queued
+    The DELETE comes first, so on SQLite the transaction takes the write lock before it
+    reads anything. A post hidden or held since it was queued
     notifies nobody, and approving a held post queues it again.
     """
     connection = _connection()
@@ -258,7 +258,7 @@ def _watcher_conditions(member: Member, thread: Thread, post: Post, kind: str, t
     )
     where = (
         f"({target_sql}) AND w.level = {mark(WatchLevel.WATCHING.value)} "
-        # Only watches already there when the post was written: the worker sends later.
+        # Only watches made before the post count, because the worker sends later.
         f"AND w.created_at <= (SELECT p0.created_at FROM post p0 WHERE p0.id = {mark(post.id)}) "
         f"AND w.member_id <> {mark(member.id)} AND m.state <> {mark(MemberState.ERASED.value)} "
         f"AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.post_id = {mark(post.id)} "
