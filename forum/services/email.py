@@ -157,11 +157,13 @@ def receives_email(member: Member) -> bool:
     return member.state not in {MemberState.ERASED, MemberState.REJECTED}
 
 
-async def do_email_notification(notification) -> OutboxMessage | None:
-    """Queue the email for a notification stored in the caller's transaction.
+async def do_email_notification(notification, *, new_key: bool = True) -> OutboxMessage | None:
+    """Queue the email for a notification, by default one stored in the caller's transaction.
 
-    Returns None when the member has no address, was imported, or is erased or rejected.
-    Suspended members still get email, so that they hear about their suspension.
+    Returns None when the member has no address, was imported, or is erased or rejected, or
+    when the email is already queued. Suspended members still get email, so that they hear
+    about their suspension. Pass ``new_key=False`` for a notification stored earlier, whose
+    email may have been queued already.
     """
     member = await Member.get(id=notification.member_id)
     if not receives_email(member):
@@ -180,7 +182,7 @@ async def do_email_notification(notification) -> OutboxMessage | None:
         template=notification.kind,
         context=context,
         idempotency_key=f"notification:{notification.id}",
-        new_key=True,
+        new_key=new_key,
     )
 
 

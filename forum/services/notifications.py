@@ -41,6 +41,7 @@ async def do_notify(
     post_id: int | None = None,
     text: str,
     data: dict | None = None,
+    email_later: bool = False,
 ) -> None:
     """Store a notification for ``member_id``, unless that member is the actor.
 
@@ -48,6 +49,8 @@ async def do_notify(
     ``text`` is plain text, cut to 300 characters. Call it inside the transaction of the
     change it reports. The member's preference for ``kind`` decides whether it is stored,
     and whether an email is queued in the outbox too. A thread the member muted sends nothing.
+    ``email_later`` leaves the email to the worker, which queues it when it handles the
+    post's watcher notice, so the caller must have queued one.
     """
     if actor_id is not None and member_id == actor_id:
         return
@@ -66,7 +69,7 @@ async def do_notify(
         data=data or {},
     )
     logger.debug("notification stored", extra={"member_id": member_id, "kind": str(kind)})
-    if delivery == Delivery.EMAIL:
+    if delivery == Delivery.EMAIL and not email_later:
         await email.do_email_notification(notification)
 
 

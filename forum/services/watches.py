@@ -7,6 +7,8 @@ them and mentions), and ``muted`` sends nothing about that thread at all.
 
 Watchers hear of a post from the worker: saving the post queues a ``WatcherNotice``, and
 the worker writes the notifications and emails at its next poll (every 2 seconds by default).
+The same pass queues the emails for the post's direct notifications (to the members it
+replies to or mentions), which the request stored in the app but did not render.
 """
 
 import logging
@@ -127,7 +129,7 @@ async def do_send_watcher_notices(limit: int = NOTICE_BATCH) -> int:
         async with in_transaction():
             claimed, posts = await _claim_notices(limit)
             for post in posts:
-                await _notify_watchers(post.author, post.thread, post)
+                await _send_post_notices(post)
     except Exception:
         logger.exception("watcher notices failed as a batch, so they are sent one at a time")
         return await _send_one_at_a_time(limit)
@@ -143,7 +145,7 @@ async def _send_one_at_a_time(limit: int) -> int:
             async with in_transaction():
                 claimed, posts = await _claim_notices(1)
                 for post in posts:
-                    await _notify_watchers(post.author, post.thread, post)
+                    await _send_post_notices(post)
         except Exception:
             logger.exception("watcher notice dropped after failing on its own", extra={"post_ids": claimed})
             if not claimed:
@@ -187,6 +189,29 @@ async def _claim_notices(limit: int) -> tuple[list[int], list[Post]]:
         "thread", "author"
     ).order_by("id")
     return post_ids, list(posts)
+
+
+async def _send_post_notices(post: Post) -> None:
+    await _email_post_notifications(post)
+    await _notify_watchers(post.author, post.thread, post)
+
+
+async def _email_post_notifications(post: Post) -> None:
+    """Queue the emails that a new post's reply and mention notifications left to the worker.
+
+    Each member's choice is read again, so one who has since muted the thread or turned the
+    email off gets none. A mention added by an edit before the worker ran was emailed at
+    once, and its idempotency key keeps it from going twice.
+    """
+    notifications = await Notification.filter(
+        post_id=post.id, kind__in=[NotificationKind.REPLY, NotificationKind.MENTION]
+    )
+    for notification in notifications:
+        delivery = await email.get_delivery(
+            notification.member_id, notification.kind, thread_id=post.thread_id
+        )
+        if delivery == email.Delivery.EMAIL:
+            await email.do_email_notification(notification, new_key=False)
 
 
 async def _announce_unread(posts: list[Post]) -> None:

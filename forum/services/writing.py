@@ -176,6 +176,8 @@ async def do_notify_about_post(
     A new post notifies the question's author and the author of the post it replies to.
     Both new and edited posts notify the members they mention, an edit only those it newly
     mentions. Each member gets at most one notification per post, and the writer none.
+    A new post's emails are left to the worker, with its watcher notice, which the caller
+    queues; an edit queues its emails at once.
     ``thread`` may be None for an edit, and is then read only if the edit mentions someone new.
     The ids include members whose preferences or mutes then stored nothing for them.
     """
@@ -218,7 +220,8 @@ async def do_notify_about_post(
 
     for recipient_id, (kind, text) in recipients.items():
         await do_notify(
-            recipient_id, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id, text=text
+            recipient_id, kind, actor_id=member.id, thread_id=thread.id, post_id=post.id,
+            text=text, email_later=previous_html is None,
         )
     return list(recipients)
 

@@ -26,6 +26,11 @@ async def _send() -> None:
         pass
 
 
+async def _kinds_now(member) -> list[str]:
+    """Return the kinds of the member's notifications, without running the worker."""
+    return sorted(await Notification.filter(member=member).values_list("kind", flat=True))
+
+
 async def _kinds(member) -> list[str]:
     """Return the kinds of the member's notifications, once the worker has sent the queued ones."""
     await _send()
@@ -184,6 +189,63 @@ async def test_reply_leaves_watchers_to_the_worker():
     assert await watches.do_send_watcher_notices() >= 1
     assert await _kinds(watcher) == ["watched_reply"]
     assert not await WatcherNotice.exists()
+
+
+async def test_reply_author_email_waits_for_worker():
+    author = await make_member()
+    thread = await make_thread(author=author)
+
+    post = await make_reply(thread)
+
+    # The in-app notification is stored with the reply; its email waits for the worker.
+    assert await _kinds_now(author) == ["reply"]
+    assert not await OutboxMessage.exists()
+    await _send()
+    message = await OutboxMessage.get(member=author)
+    assert message.kind == "reply"
+    assert message.idempotency_key.startswith("notification:")
+    assert f"/posts/{post.id}" in message.text
+    await _send()
+    assert await OutboxMessage.filter(member=author).count() == 1
+
+
+async def test_muting_before_worker_stops_email():
+    author = await make_member()
+    thread = await make_thread(author=author)
+    await make_reply(thread)
+
+    await watches.do_set_watch_level(author, WatchTarget.THREAD, thread.id, WatchLevel.MUTED)
+    await _send()
+
+    assert not await OutboxMessage.exists()
+
+
+async def test_edit_mention_emailed_once():
+    from forum.services.posting import do_edit_post
+
+    writer, mentioned = await make_member(), await make_member()
+    thread = await make_thread()
+    post = await make_reply(thread, author=writer)
+
+    await do_edit_post(writer, post, f"Here is what we do, @{mentioned.handle}.", max_length=20000)
+    # The edit emails its new mention at once, and the worker finds it already queued.
+    assert await OutboxMessage.filter(member=mentioned).count() == 1
+    await _send()
+
+    assert await OutboxMessage.filter(member=mentioned).count() == 1
+
+
+async def test_hidden_reply_emails_nobody():
+    author = await make_member()
+    thread = await make_thread(author=author)
+    post = await make_reply(thread)
+    post.is_hidden = True
+    await post.save()
+
+    await _send()
+
+    assert await _kinds_now(author) == ["reply"]
+    assert not await OutboxMessage.exists()
 
 
 async def test_post_hidden_before_sending_notifies_nobody():

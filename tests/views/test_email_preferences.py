@@ -3,7 +3,7 @@
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from forum.services import email
+from forum.services import email, watches
 from forum.services.posting import do_reply
 from models import (
     Delivery,
@@ -142,6 +142,8 @@ async def test_unsubscribe_link_from_delivered_email_works(client, settings):
     member = await make_member()
     thread = await make_thread(author=member)
     await do_reply(await make_member(), thread, "A reply to you.", max_length=1000)
+    # The worker queues a reply's emails.
+    await watches.do_send_watcher_notices()
 
     message = await OutboxMessage.get(member=member, kind="reply")
     url = message.headers["List-Unsubscribe"].strip("<>")

@@ -19,6 +19,7 @@ PAGES = {
 BUDGET = {"home": 6, "skill area": 6, "role": 6, "filtered": 6, "thread": 5}
 # A signed-in member adds the session and the unread-notification count in the header.
 SIGNED_IN_EXTRA = 2
+REPLY_BUDGET = 12
 
 
 async def _add_content(threads: int, replies: int):
@@ -88,3 +89,7 @@ async def test_reply_query_count_is_constant(sign_in, count_queries):
     many = await count_reply("A second reply about the census returns.")
 
     assert few == many, count_queries.statements
+    # The session, the thread, the repeat check, the post number, the post, its revision,
+    # the draft, the author's delivery choice and notification, the watch, the watcher
+    # notice and the page generation. The emails are left to the worker.
+    assert many <= REPLY_BUDGET, count_queries.statements
