@@ -130,6 +130,10 @@ class WatcherNotice(Model):
         "models.Post", related_name="watcher_notices", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A worker leases a notice while it renders the emails outside any transaction. Only the
+    # holder of ``lease_token`` may delete it, and another worker may take it once the lease ends.
+    lease_until = fields.DatetimeField(null=True)
+    lease_token = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "watcher_notice"

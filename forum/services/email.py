@@ -157,33 +157,56 @@ def receives_email(member: Member) -> bool:
     return member.state not in {MemberState.ERASED, MemberState.REJECTED}
 
 
-async def do_email_notification(notification, *, new_key: bool = True) -> OutboxMessage | None:
-    """Queue the email for a notification, by default one stored in the caller's transaction.
+async def do_email_notification(notification) -> OutboxMessage | None:
+    """Queue the email for a notification stored in the caller's transaction.
 
-    Returns None when the member has no address, was imported, or is erased or rejected, or
-    when the email is already queued. Suspended members still get email, so that they hear
-    about their suspension. Pass ``new_key=False`` for a notification stored earlier, whose
-    email may have been queued already.
+    Returns None when the member has no address, was imported, or is erased or rejected.
+    Suspended members still get email, so that they hear about their suspension.
     """
     member = await Member.get(id=notification.member_id)
     if not receives_email(member):
         return None
-    link = _absolute(notification_path(notification))
-    context = {
-        "member": member,
-        "text": notification.text,
-        "link": link,
-        "kind_label": KIND_LABELS.get(notification.kind, "Notification"),
-    }
     return await do_queue_email(
         member,
         notification.kind,
         subject=notification.text[:200],
         template=notification.kind,
-        context=context,
+        context=_notification_context(member, notification),
         idempotency_key=f"notification:{notification.id}",
-        new_key=new_key,
+        new_key=True,
     )
+
+
+async def render_notification_email(notification) -> OutboxMessage | None:
+    """Render the email for a notification stored earlier into an unsaved outbox row.
+
+    Returns None when the member cannot get email (as :func:`do_email_notification`) or the
+    email is already queued. The worker renders before it takes the write lock, and saves
+    the rows in its transaction.
+    """
+    member = await Member.get(id=notification.member_id)
+    if not receives_email(member):
+        return None
+    key = f"notification:{notification.id}"
+    if await OutboxMessage.filter(idempotency_key=key).exists():
+        return None
+    return _outbox_row(
+        member,
+        notification.kind,
+        subject=notification.text[:200],
+        template=notification.kind,
+        context=_notification_context(member, notification),
+        idempotency_key=key,
+    )
+
+
+def _notification_context(member: Member, notification) -> dict:
+    return {
+        "member": member,
+        "text": notification.text,
+        "link": _absolute(notification_path(notification)),
+        "kind_label": KIND_LABELS.get(notification.kind, "Notification"),
+    }
 
 
 async def do_notify_members(
@@ -230,9 +253,20 @@ async def do_queue_notification_emails(
     The caller has chosen the members. Those who cannot get email are skipped, and a
     message already queued for the same post and member is not queued twice.
     """
+    rows = await render_notification_emails(members, kind, post_id=post_id, text=text)
+    if not rows:
+        return
+    await OutboxMessage.bulk_create(rows)
+    logger.info("emails queued", extra={"count": len(rows), "kind": kind, "post_id": post_id})
+
+
+async def render_notification_emails(
+    members: list[Member], kind: str, *, post_id: int, text: str
+) -> list[OutboxMessage]:
+    """Render the emails :func:`do_queue_notification_emails` would queue, as unsaved rows."""
     mailed = [member for member in members if receives_email(member)]
     if not mailed:
-        return
+        return []
     keys = {member.id: f"notification:{kind}:{post_id}:{member.id}" for member in mailed}
     already = set(
         await OutboxMessage.filter(idempotency_key__in=list(keys.values())).values_list(
@@ -240,7 +274,7 @@ async def do_queue_notification_emails(
         )
     )
     link = _absolute(f"/posts/{post_id}")
-    rows = [
+    return [
         _outbox_row(
             member,
             kind,
@@ -257,8 +291,6 @@ async def do_queue_notification_emails(
         for member in mailed
         if keys[member.id] not in already
     ]
-    await OutboxMessage.bulk_create(rows)
-    logger.info("emails queued", extra={"count": len(rows), "kind": kind, "post_id": post_id})
 
 
 def notification_path(notification) -> str:

@@ -12,7 +12,9 @@ replies to or mentions), which the request stored in the app but did not render.
 """
 
 import logging
-from datetime import UTC, datetime
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -25,6 +27,7 @@ from models import (
     MemberState,
     Notification,
     NotificationKind,
+    OutboxMessage,
     Post,
     Role,
     SkillArea,
@@ -112,130 +115,139 @@ async def do_queue_watcher_notices(post: Post) -> None:
 # The first key of PostgreSQL's advisory lock on a thread's watched-reply notices.
 WATCHED_REPLY_LOCK = 0x5752
 
-# Posts handled in one transaction by the worker. A batch keeps SQLite's write lock until
-# it commits, so it stays small enough not to delay replies saved meanwhile.
+# Posts handled in one batch by the worker. Its transaction keeps SQLite's write lock until
+# it commits, so a batch stays small enough not to delay replies saved meanwhile.
 NOTICE_BATCH = 10
+
+# How long a worker may hold notices before another may take them, as when it has died.
+NOTICE_LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class _PostNotices:
+    """What one queued post sends, worked out before the worker takes the write lock."""
+
+    post: Post
+    kind: str
+    text: str
+    targets: list
+    emails: list[OutboxMessage] = field(default_factory=list)
+    # A held or hidden thread: only some watchers may see it, so the transaction checks each.
+    restricted: bool = False
 
 
 async def do_send_watcher_notices(limit: int = NOTICE_BATCH) -> int:
     """Notify the watchers of up to ``limit`` queued posts; return how many notices were handled.
 
-    Each notice is claimed by deleting it in the transaction that writes its notifications,
-    so two workers never send the same one, and a failure leaves it queued. When a batch
-    fails, its notices are tried one at a time, and one that fails on its own is logged and
-    dropped so that it cannot hold up the rest for ever.
+    The worker leases the oldest notices, works out and renders what they send with no
+    transaction open, and then deletes them in the short transaction that writes the
+    notifications and emails. On SQLite that keeps the write lock, which every reply needs,
+    for the writes alone. When a batch fails, its notices are tried one at a time, and one
+    that fails on its own is logged and dropped so that it cannot hold up the rest for ever.
     """
+    token = secrets.token_hex(16)
+    leased = await _lease_notices(limit, token)
+    if not leased:
+        return 0
     try:
-        async with in_transaction():
-            claimed, posts = await _claim_notices(limit)
-            for post in posts:
-                await _send_post_notices(post)
+        sent = await _send_leased(leased, token)
     except Exception:
         logger.exception("watcher notices failed as a batch, so they are sent one at a time")
-        return await _send_one_at_a_time(limit)
-    await _announce_unread(posts)
-    return len(claimed)
+        await WatcherNotice.filter(lease_token=token).update(lease_until=None, lease_token=None)
+        return await _send_one_at_a_time(len(leased))
+    await _announce_unread(sent)
+    return len(leased)
 
 
 async def _send_one_at_a_time(limit: int) -> int:
     handled = 0
     while handled < limit:
-        claimed: list[int] = []
-        try:
-            async with in_transaction():
-                claimed, posts = await _claim_notices(1)
-                for post in posts:
-                    await _send_post_notices(post)
-        except Exception:
-            logger.exception("watcher notice dropped after failing on its own", extra={"post_ids": claimed})
-            if not claimed:
-                # The claim itself failed, so no notice is known to drop. The next poll tries again.
-                return handled
-            await WatcherNotice.filter(post_id__in=claimed).delete()
-            posts = []
-        if not claimed:
+        token = secrets.token_hex(16)
+        leased = await _lease_notices(1, token)
+        if not leased:
             break
-        await _announce_unread(posts)
-        handled += len(claimed)
+        try:
+            sent = await _send_leased(leased, token)
+        except Exception:
+            logger.exception(
+                "watcher notice dropped after failing on its own",
+                extra={"post_ids": [post_id for _, post_id in leased]},
+            )
+            await WatcherNotice.filter(lease_token=token).delete()
+            sent = []
+        await _announce_unread(sent)
+        handled += len(leased)
     return handled
 
 
-async def _claim_notices(limit: int) -> tuple[list[int], list[Post]]:
-    """Delete up to ``limit`` of the oldest notices; return their post ids, and the posts still shown.
+async def _lease_notices(limit: int, token: str) -> list[tuple[int, int]]:
+    """Lease up to ``limit`` of the oldest notices that no live lease holds; return (id, post id) pairs.
 
-    The DELETE comes first, so on SQLite the transaction takes the write lock before it
-    reads anything. A post hidden or held since it was queued
-    notifies nobody, and approving a held post queues it again.
+    One UPDATE, committed at once. Workers running at once therefore lease different notices.
     """
     connection = _connection()
     dialect = connection.capabilities.dialect
+    now = datetime.now(UTC)
     mark = Parameters(dialect)
-    oldest = f"SELECT id FROM watcher_notice ORDER BY id LIMIT {mark(limit)}"
+    lease = f"lease_until = {mark(now + NOTICE_LEASE)}, lease_token = {mark(token)}"
+    oldest = (
+        f"SELECT id FROM watcher_notice WHERE lease_until IS NULL OR lease_until < {mark(now)} "
+        f"ORDER BY id LIMIT {mark(limit)}"
+    )
     if dialect == "postgres":
-        # Workers running at once take different notices instead of queueing for the same
-        # rows. ARRAY(...) runs the choice once: as "id IN (...)" PostgreSQL may run it again
-        # for each row it deletes, and each run skips the rows the last one locked, so more
-        # than ``limit`` notices went. SQLite has one writer at a time anyway.
+        # ARRAY(...) runs the choice once: as "id IN (...)" PostgreSQL may run it again for
+        # each row it updates, and each run skips the rows the last one locked, so more than
+        # ``limit`` notices went. SKIP LOCKED lets workers at once take different rows.
         chosen = f"id = ANY(ARRAY({oldest} FOR UPDATE SKIP LOCKED))"
     else:
         chosen = f"id IN ({oldest})"
     rows = await connection.execute_query_dict(
-        f"DELETE FROM watcher_notice WHERE {chosen} RETURNING post_id", mark.values
+        f"UPDATE watcher_notice SET {lease} WHERE {chosen} RETURNING id, post_id", mark.values
     )
-    post_ids = [row["post_id"] for row in rows]
-    if not post_ids:
-        return [], []
+    return sorted((row["id"], row["post_id"]) for row in rows)
+
+
+async def _send_leased(leased: list[tuple[int, int]], token: str) -> list[Post]:
+    """Send the leased notices; return the posts whose watchers were notified.
+
+    A post hidden or held since it was queued notifies nobody, and approving a held post
+    queues it again. A notice whose lease ended and went to another worker is left to it.
+    """
+    post_ids = sorted({post_id for _, post_id in leased})
     posts = await Post.filter(id__in=post_ids, is_hidden=False, held_for_review=False).select_related(
         "thread", "author"
     ).order_by("id")
-    return post_ids, list(posts)
+    prepared = [await _prepare_post_notices(post) for post in posts]
 
-
-async def _send_post_notices(post: Post) -> None:
-    await _email_post_notifications(post)
-    await _notify_watchers(post.author, post.thread, post)
-
-
-async def _email_post_notifications(post: Post) -> None:
-    """Queue the emails that a new post's reply and mention notifications left to the worker.
-
-    Each member's choice is read again, so one who has since muted the thread or turned the
-    email off gets none. A mention added by an edit before the worker ran was emailed at
-    once, and its idempotency key keeps it from going twice.
-    """
-    notifications = await Notification.filter(
-        post_id=post.id, kind__in=[NotificationKind.REPLY, NotificationKind.MENTION]
-    )
-    for notification in notifications:
-        delivery = await email.get_delivery(
-            notification.member_id, notification.kind, thread_id=post.thread_id
+    async with in_transaction():
+        # Asked for inside the transaction, so that the statements run in it.
+        connection = _connection()
+        mark = Parameters(connection.capabilities.dialect)
+        ids = ", ".join(mark(notice_id) for notice_id, _ in leased)
+        # The DELETE comes first, so on SQLite the transaction takes the write lock before it
+        # reads anything.
+        rows = await connection.execute_query_dict(
+            f"DELETE FROM watcher_notice WHERE id IN ({ids}) AND lease_token = {mark(token)} "
+            "RETURNING post_id",
+            mark.values,
         )
-        if delivery == email.Delivery.EMAIL:
-            await email.do_email_notification(notification, new_key=False)
+        still_ours = {row["post_id"] for row in rows}
+        prepared = [notices for notices in prepared if notices.post.id in still_ours]
+        emails = [row for notices in prepared for row in notices.emails]
+        if emails:
+            await OutboxMessage.bulk_create(emails)
+        for notices in prepared:
+            await _write_post_notices(notices)
+    return [notices.post for notices in prepared]
 
 
-async def _announce_unread(posts: list[Post]) -> None:
-    """Tell the open streams of the watchers just notified that their unread count changed."""
-    if not posts or live.get_broker() is None:
-        return
-    member_ids = await Notification.filter(
-        post_id__in=[post.id for post in posts],
-        kind__in=[NotificationKind.WATCHED_REPLY, NotificationKind.NEW_THREAD],
-    ).values_list("member_id", flat=True)
-    await live.announce_unread(member_ids)
+async def _prepare_post_notices(post: Post) -> _PostNotices:
+    """Work out whom ``post`` notifies by watch, and render the emails it sends.
 
-
-async def _notify_watchers(member: Member, thread: Thread, post: Post) -> None:
-    """Notify watchers about ``post`` by ``member``, inside the caller's transaction.
-
-    A reply notifies the thread's watchers. An opening post notifies watchers of the
-    thread's skill area and roles. Members already notified about this post (as its
-    replied-to author or a mention) get nothing more, and neither does the writer nor
-    anyone who muted the thread, nor anyone whose preference for the kind is off.
-
-    One INSERT ... SELECT writes the in-app notifications, whatever their number. Only the
-    watchers who want each one by email are loaded, to render their messages.
+    The emails are those a new post's reply and mention notifications left to the worker,
+    and those of the watchers who chose email.
     """
+    member, thread = post.author, post.thread
     if post.number > 1:
         kind = NotificationKind.WATCHED_REPLY
         text = f"{member.display_name} replied in “{thread.title}”."
@@ -248,10 +260,54 @@ async def _notify_watchers(member: Member, thread: Thread, post: Post) -> None:
             (WatchTarget.SKILL_AREA, [thread.skill_area_id]),
             (WatchTarget.ROLE, [role_id for role_id in role_ids if role_id is not None]),
         ]
-    text = " ".join(text.split())[:300]
-
+    notices = _PostNotices(post, kind, " ".join(text.split())[:300], targets)
+    notices.emails = await _render_direct_emails(post)
     if not can(None, Action.VIEW_THREAD, thread):
-        # Only some watchers may see a held or hidden thread, so each one is checked.
+        notices.restricted = True
+        return notices
+
+    mailed = await _load_watchers(member, thread, post, kind, targets, email_only=True)
+    notices.emails += await email.render_notification_emails(
+        mailed, kind, post_id=post.id, text=notices.text
+    )
+    return notices
+
+
+async def _render_direct_emails(post: Post) -> list[OutboxMessage]:
+    """Render the emails that a new post's reply and mention notifications left to the worker.
+
+    Each member's choice is read again, so one who has since muted the thread or turned the
+    email off gets none. A mention added by an edit before the worker ran was emailed at
+    once, and its idempotency key keeps it from going twice.
+    """
+    notifications = await Notification.filter(
+        post_id=post.id, kind__in=[NotificationKind.REPLY, NotificationKind.MENTION]
+    )
+    rows = []
+    for notification in notifications:
+        delivery = await email.get_delivery(
+            notification.member_id, notification.kind, thread_id=post.thread_id
+        )
+        if delivery != email.Delivery.EMAIL:
+            continue
+        row = await email.render_notification_email(notification)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+async def _write_post_notices(notices: _PostNotices) -> None:
+    """Write the watchers' notifications for one post, inside the caller's transaction.
+
+    A reply notifies the thread's watchers. An opening post notifies watchers of the
+    thread's skill area and roles. Members already notified about this post (as its
+    replied-to author or a mention) get nothing more, and neither does the writer nor
+    anyone who muted the thread, nor anyone whose preference for the kind is off.
+    One INSERT ... SELECT writes the in-app notifications, whatever their number.
+    """
+    post, kind, text, targets = notices.post, notices.kind, notices.text, notices.targets
+    member, thread = post.author, post.thread
+    if notices.restricted:
         watchers = await _load_watchers(member, thread, post, kind, targets, email_only=False)
         watchers = [watcher for watcher in watchers if can(watcher, Action.VIEW_THREAD, thread)]
         await email.do_notify_members(
@@ -259,15 +315,22 @@ async def _notify_watchers(member: Member, thread: Thread, post: Post) -> None:
         )
         return
 
-    # Emails first, because the email query would read the notifications the INSERT below
-    # adds as "already notified".
-    mailed = await _load_watchers(member, thread, post, kind, targets, email_only=True)
     inserted = await _insert_watcher_notifications(member, thread, post, kind, targets, text)
-    await email.do_queue_notification_emails(mailed, kind, post_id=post.id, text=text)
     logger.info(
         "watchers notified",
-        extra={"post_id": post.id, "kind": kind, "notified": inserted, "emailed": len(mailed)},
+        extra={"post_id": post.id, "kind": kind, "notified": inserted, "emails": len(notices.emails)},
     )
+
+
+async def _announce_unread(posts: list[Post]) -> None:
+    """Tell the open streams of the watchers just notified that their unread count changed."""
+    if not posts or live.get_broker() is None:
+        return
+    member_ids = await Notification.filter(
+        post_id__in=[post.id for post in posts],
+        kind__in=[NotificationKind.WATCHED_REPLY, NotificationKind.NEW_THREAD],
+    ).values_list("member_id", flat=True)
+    await live.announce_unread(member_ids)
 
 
 def _watcher_conditions(member: Member, thread: Thread, post: Post, kind: str, targets, mark):

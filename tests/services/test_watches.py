@@ -1,6 +1,7 @@
 """Watch levels: who hears about replies and new threads, and muting."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -343,14 +344,14 @@ async def test_failing_notice_is_dropped_and_the_rest_sent(monkeypatch, caplog):
     await _send()
     broken = await make_reply(thread)
     fine = await make_reply(thread)
-    send_one = watches._notify_watchers
+    prepare_one = watches._prepare_post_notices
 
-    async def fail_for_broken(member, thread, post):
+    async def fail_for_broken(post):
         if post.id == broken.id:
             raise RuntimeError("cannot render")
-        await send_one(member, thread, post)
+        return await prepare_one(post)
 
-    monkeypatch.setattr(watches, "_notify_watchers", fail_for_broken)
+    monkeypatch.setattr(watches, "_prepare_post_notices", fail_for_broken)
 
     assert await watches.do_send_watcher_notices() == 2
 
@@ -396,6 +397,27 @@ async def test_area_and_role_watcher_notified_once():
     await make_thread(skill_area="cin-census", roles=["la-leadership"])
 
     assert await _kinds(watcher) == ["new_thread"]
+
+
+async def test_leased_notice_waits_for_lease_end():
+    watcher = await make_member()
+    thread = await make_thread()
+    await make_reply(thread, author=watcher)
+    await _send()
+    post = await make_reply(thread)
+    # Another worker leased the notice and has not finished with it.
+    await WatcherNotice.filter(post=post).update(
+        lease_until=datetime.now(UTC) + timedelta(minutes=1), lease_token="another-worker"
+    )
+
+    assert await watches.do_send_watcher_notices() == 0
+    assert await _kinds_now(watcher) == []
+
+    # That worker died, and its lease has ended.
+    await WatcherNotice.filter(post=post).update(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+    assert await watches.do_send_watcher_notices() == 1
+    assert await _kinds_now(watcher) == ["watched_reply"]
+    assert not await WatcherNotice.exists()
 
 
 async def test_sending_takes_no_more_notices_than_asked():
