@@ -125,7 +125,7 @@ NOTICE_LEASE = timedelta(minutes=5)
 
 @dataclass
 class _PostNotices:
-    """What one queued post sends, worked out before the worker takes the write lock."""
+    """The notifications and emails of one queued post, worked out before the write lock is taken."""
 
     post: Post
     kind: str
@@ -210,7 +210,7 @@ async def _lease_notices(limit: int, token: str) -> list[tuple[int, int]]:
 async def _send_leased(leased: list[tuple[int, int]], token: str) -> list[Post]:
     """Send the leased notices; return the posts whose watchers were notified.
 
-    A post hidden or held since it was queued notifies nobody, and approving a held post
+    A post hidden or held since it was queued notifies no one, and approving a held post
     queues it again. A notice whose lease ended and went to another worker is left to it.
     """
     post_ids = sorted({post_id for _, post_id in leased})
