@@ -7,8 +7,8 @@ them and mentions), and ``muted`` sends nothing about that thread at all.
 
 Watchers hear of a post from the worker: saving the post queues a ``WatcherNotice``, and
 the worker writes the notifications and emails at its next poll (every 2 seconds by default).
-The same pass queues the emails for the post's direct notifications (to the members it
-replies to or mentions), which the request stored in the app but did not render.
+The same pass queues the emails of the post's own notifications, to the members it replies
+to or mentions: the request stores those notifications and leaves their emails to the worker.
 """
 
 import logging
@@ -130,7 +130,7 @@ class _PostNotices:
     post: Post
     kind: str
     text: str
-    targets: list
+    targets: list[tuple[str, list[int]]]
     emails: list[OutboxMessage] = field(default_factory=list)
     # A held or hidden thread: only some watchers may see it, so the transaction checks each.
     restricted: bool = False
@@ -139,11 +139,10 @@ class _PostNotices:
 async def do_send_watcher_notices(limit: int = NOTICE_BATCH) -> int:
     """Notify the watchers of up to ``limit`` queued posts; return how many notices were handled.
 
-    The worker leases the oldest notices, works out and renders what they send with no
-    transaction open, and then deletes them in the short transaction that writes the
-    notifications and emails. On SQLite that keeps the write lock, which every reply needs,
-    for the writes alone. When a batch fails, its notices are tried one at a time, and one
-    that fails on its own is logged and dropped so that it cannot hold up the rest for ever.
+    The notices are leased, their emails rendered with no transaction open, and then they are
+    deleted in a short transaction that only writes, so SQLite's write lock, which every reply
+    needs, is held for the writes alone. When a batch fails, its notices are tried one at a
+    time, and one that fails on its own is logged and dropped so that it cannot hold up the rest.
     """
     token = secrets.token_hex(16)
     leased = await _lease_notices(limit, token)
@@ -181,9 +180,9 @@ async def _send_one_at_a_time(limit: int) -> int:
 
 
 async def _lease_notices(limit: int, token: str) -> list[tuple[int, int]]:
-    """Lease up to ``limit`` of the oldest notices that no live lease holds; return (id, post id) pairs.
+    """Lease up to ``limit`` of the oldest notices not under a current lease; return (id, post id) pairs.
 
-    One UPDATE, committed at once. Workers running at once therefore lease different notices.
+    The lease is one UPDATE, committed at once, so workers running at once lease different notices.
     """
     connection = _connection()
     dialect = connection.capabilities.dialect
@@ -197,7 +196,7 @@ async def _lease_notices(limit: int, token: str) -> list[tuple[int, int]]:
     if dialect == "postgres":
         # ARRAY(...) runs the choice once: as "id IN (...)" PostgreSQL may run it again for
         # each row it updates, and each run skips the rows the last one locked, so more than
-        # ``limit`` notices went. SKIP LOCKED lets workers at once take different rows.
+        # ``limit`` notices were leased. SKIP LOCKED lets workers at once take different rows.
         chosen = f"id = ANY(ARRAY({oldest} FOR UPDATE SKIP LOCKED))"
     else:
         chosen = f"id IN ({oldest})"
@@ -220,7 +219,7 @@ async def _send_leased(leased: list[tuple[int, int]], token: str) -> list[Post]:
     prepared = [await _prepare_post_notices(post) for post in posts]
 
     async with in_transaction():
-        # Asked for inside the transaction, so that the statements run in it.
+        # Taken inside the transaction, so that these statements run in it.
         connection = _connection()
         mark = Parameters(connection.capabilities.dialect)
         ids = ", ".join(mark(notice_id) for notice_id, _ in leased)

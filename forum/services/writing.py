@@ -176,8 +176,8 @@ async def do_notify_about_post(
     A new post notifies the question's author and the author of the post it replies to.
     Both new and edited posts notify the members they mention, an edit only those it newly
     mentions. Each member gets at most one notification per post, and the writer none.
-    A new post's emails are left to the worker, with its watcher notice, which the caller
-    queues; an edit queues its emails at once.
+    A new post's emails are left to the worker, which sends them with the post's watcher
+    notice, so the caller must queue that notice. An edit queues its emails at once.
     ``thread`` may be None for an edit, and is then read only if the edit mentions someone new.
     The ids include members whose preferences or mutes then stored nothing for them.
     """

@@ -198,7 +198,7 @@ async def test_reply_author_email_waits_for_worker():
 
     post = await make_reply(thread)
 
-    # The in-app notification is stored with the reply; its email waits for the worker.
+    # The in-app notification is stored with the reply, and its email waits for the worker.
     assert await _kinds_now(author) == ["reply"]
     assert not await OutboxMessage.exists()
     await _send()
